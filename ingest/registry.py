@@ -1,0 +1,453 @@
+"""The feed contract of FEEDS.md as code: the one home of feeds, columns, aliases,
+types, canonical units, enums, keys, scopes, cadences and due days.
+
+Readers, landing, checks, dbt sources and docs all derive from this module.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+ColumnType = Literal["text", "number", "integer", "bool", "month", "date", "enum"]
+Identifier = Literal["uscc", "ric", "project_code"]
+
+# Columns every raw table carries after the feed's own columns (FEEDS.md "Lineage"),
+# plus `_scope` (the 填报单位 of multi-department feeds, '' otherwise).
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_feed_id", "VARCHAR"),
+    ("_file_sha256", "VARCHAR"),
+    ("_file_name", "VARCHAR"),
+    ("_sheet", "VARCHAR"),
+    ("_row_number", "INTEGER"),
+    ("_period", "VARCHAR"),
+    ("_scope", "VARCHAR"),
+    ("_is_total", "BOOLEAN"),
+    ("_source_unit", "VARCHAR"),
+    # Cells that could not be read as their column's type: 'field: 原值' lines; the value is NULL
+    # and the schema check flags the row (raw keeps what the file said, the gate decides).
+    ("_parse_errors", "VARCHAR"),
+    ("_ingested_at", "TIMESTAMP"),
+)
+
+DUCKDB_TYPES: dict[str, str] = {
+    "text": "VARCHAR",
+    "enum": "VARCHAR",
+    "number": "DOUBLE",
+    "integer": "DOUBLE",  # counts may arrive as 万人 and convert to fractions of a person
+    "bool": "BOOLEAN",
+    "month": "VARCHAR",  # 'YYYY-MM'
+    "date": "DATE",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    header: str
+    type: ColumnType = "text"
+    unit: str | None = None  # canonical unit in raw; None = no unit
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    enum: tuple[str, ...] = ()
+    identifier: Identifier | None = None
+    pii: bool = False
+    # Additive columns take part in the balance checks (平衡审核).
+    additive: bool = False
+    # Year-to-date flows that never fall within a year (逻辑审核).
+    ytd_flow: bool = False
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPES[self.type]
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return (self.header, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Feed:
+    feed_id: str
+    name_zh: str
+    owner_dept: str
+    source: Literal["statistics", "department"]
+    cadence: Literal["monthly", "quarterly"]
+    ytd: bool
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # Field whose value is part of a file's scope (multi-department feeds).
+    scope_field: str | None = None
+    # Feeds with a 合计 row and a section/division hierarchy.
+    hierarchical: bool = False
+    description: str = ""
+
+    @property
+    def due_day(self) -> int:
+        return 20 if self.source == "statistics" else 5
+
+    @property
+    def first_month(self) -> int:
+        """Statistics bureau feeds have no January file: the year's first period is 1-2月."""
+        return 2 if self.source == "statistics" else 1
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        return tuple(c.field for c in self.columns if c.required)
+
+    @property
+    def multi_department(self) -> bool:
+        return self.scope_field is not None
+
+    def column(self, field_name: str) -> Column:
+        for c in self.columns:
+            if c.field == field_name:
+                return c
+        raise KeyError(f"{self.feed_id} has no column {field_name}")
+
+    def is_due_month(self, month: int) -> bool:
+        if self.cadence == "quarterly":
+            return month in (3, 6, 9, 12)
+        return month >= self.first_month
+
+    def due_periods(self, first: str, last: str) -> list[str]:
+        """Periods 'YYYY-MM' in [first, last] for which this feed owes a file."""
+        return [p for p in month_range(first, last) if self.is_due_month(int(p[5:]))]
+
+    def due_date(self, period: str) -> dt.date:
+        year, month = int(period[:4]), int(period[5:])
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return dt.date(year, month, self.due_day)
+
+
+def month_range(first: str, last: str) -> list[str]:
+    y, m = int(first[:4]), int(first[5:])
+    ly, lm = int(last[:4]), int(last[5:])
+    out = []
+    while (y, m) <= (ly, lm):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def month_end(period: str) -> dt.date:
+    y, m = int(period[:4]), int(period[5:])
+    return dt.date(y, m, calendar.monthrange(y, m)[1])
+
+
+# --- units --------------------------------------------------------------------------
+# One home for units: dimension and factor to the dimension's base unit.
+UNITS: dict[str, tuple[str, float]] = {
+    "元": ("money", 1.0),
+    "千元": ("money", 1e3),
+    "万元": ("money", 1e4),
+    "亿元": ("money", 1e8),
+    "美元": ("usd", 1.0),
+    "万美元": ("usd", 1e4),
+    "人": ("persons", 1.0),
+    "万人": ("persons", 1e4),
+    "名": ("persons", 1.0),
+    "人次": ("person_times", 1.0),
+    "万人次": ("person_times", 1e4),
+    "%": ("percent", 1.0),
+    "个": ("count", 1.0),
+    "家": ("count", 1.0),
+    "场": ("count", 1.0),
+    "项": ("count", 1.0),
+}
+
+
+def unit_dimension(unit: str | None) -> str | None:
+    return UNITS[unit][0] if unit in UNITS else None
+
+
+def conversion_factor(from_unit: str, to_unit: str) -> float:
+    """Multiply a value in `from_unit` by this to get `to_unit`; same dimension only."""
+    fd, ff = UNITS[from_unit]
+    td, tf = UNITS[to_unit]
+    if fd != td:
+        raise ValueError(f"cannot convert {from_unit} to {to_unit}")
+    return ff / tf
+
+
+# --- the twelve feeds -----------------------------------------------------------------
+def C(field_name: str, header: str, type_: ColumnType = "text", **kw) -> Column:  # noqa: N802
+    return Column(field=field_name, header=header, type=type_, **kw)
+
+
+_INDUSTRY_CODE_HELP = "GB/T 4754-2017 门类字母或2位大类代码，或「合计」"
+
+FEEDS: dict[str, Feed] = {}
+
+
+def _register(feed: Feed) -> None:
+    FEEDS[feed.feed_id] = feed
+
+
+_register(Feed(
+    feed_id="stats_services",
+    name_zh="规上服务业分行业主要指标",
+    owner_dept="区统计局",
+    source="statistics",
+    cadence="monthly",
+    ytd=True,
+    hierarchical=True,
+    key=("industry_code",),
+    description="One row per industry: a grand total, sections (门类) and divisions (大类).",
+    columns=(
+        C("industry_code", "行业代码", required=True, aliases=("代码",)),
+        C("industry_name", "行业名称"),
+        C("enterprise_count", "企业数", "integer", unit="个", aliases=("单位数",), additive=True),
+        C("revenue_ytd", "营业收入_本年累计", "number", unit="万元", required=True,
+          aliases=("营业收入_1-N月",), additive=True, ytd_flow=True),
+        C("revenue_prior_ytd", "营业收入_上年同期", "number", unit="万元", required=True, additive=True),
+        C("revenue_yoy_pct", "营业收入_增速", "number", unit="%", aliases=("营业收入_同比增长",)),
+        C("operating_profit_ytd", "营业利润_本年累计", "number", unit="万元", additive=True),
+        C("payroll_ytd", "应付职工薪酬_本年累计", "number", unit="万元", additive=True, ytd_flow=True),
+        C("employees", "期末用工人数", "integer", unit="人", aliases=("从业人员期末人数",), additive=True),
+    ),
+))
+
+_register(Feed(
+    feed_id="stats_enterprises",
+    name_zh="规上服务业企业主要指标",
+    owner_dept="区统计局",
+    source="statistics",
+    cadence="monthly",
+    ytd=True,
+    key=("uscc",),
+    description="Enterprise-level micro data of above-scale services enterprises (千元).",
+    columns=(
+        C("uscc", "统一社会信用代码", required=True, identifier="uscc"),
+        C("name", "单位详细名称", required=True, aliases=("企业名称",)),
+        C("industry_code", "行业代码", required=True),
+        C("street", "所在街道", aliases=("街道",)),
+        C("entered_scope_month", "入库年月", "month", aliases=("规上入库时间",)),
+        C("revenue_ytd", "营业收入_本年累计", "number", unit="千元", required=True,
+          aliases=("营业收入_1-N月",), ytd_flow=True),
+        C("revenue_prior_ytd", "营业收入_上年同期", "number", unit="千元"),
+        C("payroll_ytd", "应付职工薪酬_本年累计", "number", unit="千元", ytd_flow=True),
+        C("employees", "期末用工人数", "integer", unit="人", aliases=("从业人员期末人数",)),
+    ),
+))
+
+_register(Feed(
+    feed_id="stats_fai",
+    name_zh="固定资产投资",
+    owner_dept="区统计局",
+    source="statistics",
+    cadence="monthly",
+    ytd=True,
+    key=("indicator",),
+    description="Fixed-asset investment growth and shares (rates only).",
+    columns=(
+        C("indicator", "指标名称", required=True),
+        C("yoy_pct", "增速", "number", unit="%", required=True, aliases=("同比增长",)),
+        C("share_pct", "占比", "number", unit="%", aliases=("占固定资产投资比重",)),
+    ),
+))
+
+_register(Feed(
+    feed_id="stats_employment",
+    name_zh="从业人员",
+    owner_dept="区统计局",
+    source="statistics",
+    cadence="quarterly",
+    ytd=False,
+    key=("indicator",),
+    description="Employment by sector, quarterly.",
+    columns=(
+        C("indicator", "指标名称", required=True),
+        C("persons", "数值", "integer", unit="人", required=True, aliases=("人数",)),
+    ),
+))
+
+_register(Feed(
+    feed_id="tax_revenue",
+    name_zh="分行业税收收入",
+    owner_dept="区税务局",
+    source="department",
+    cadence="monthly",
+    ytd=True,
+    hierarchical=True,
+    key=("industry_code",),
+    columns=(
+        C("industry_code", "行业代码", required=True, aliases=("代码",)),
+        C("industry_name", "行业名称"),
+        C("tax_ytd", "税收收入_本年累计", "number", unit="万元", required=True, additive=True,
+          ytd_flow=True),
+        C("tax_prior_ytd", "税收收入_上年同期", "number", unit="万元", additive=True),
+        C("tax_yoy_pct", "增速", "number", unit="%", aliases=("税收收入_增速", "同比增长")),
+    ),
+))
+
+PROJECT_TYPES = ("战略支撑型", "产业赋能型", "生活美好型")
+PROJECT_LEVELS = ("省重大", "市重点", "区重点")
+
+_register(Feed(
+    feed_id="major_projects",
+    name_zh="重大项目实施表",
+    owner_dept="区发改局",
+    source="department",
+    cadence="monthly",
+    ytd=True,
+    key=("project_code",),
+    columns=(
+        C("project_code", "项目代码", required=True, identifier="project_code"),
+        C("name", "项目名称", required=True),
+        C("project_type", "项目类型", "enum", required=True, enum=PROJECT_TYPES),
+        C("level", "项目级别", "enum", required=True, enum=PROJECT_LEVELS),
+        C("is_qxwy", "是否千项万亿", "bool"),
+        C("total_investment", "总投资", "number", unit="亿元", required=True),
+        C("annual_plan_investment", "年度计划投资", "number", unit="亿元"),
+        C("completed_ytd", "本年累计完成投资", "number", unit="亿元", required=True, ytd_flow=True),
+        C("completed_since_start", "自开工累计完成投资", "number", unit="亿元"),
+        C("start_month", "开工时间", "month"),
+        C("planned_end_month", "计划竣工时间", "month"),
+        C("status", "项目状态", "enum", enum=("前期", "在建", "竣工")),
+        C("responsible_dept", "责任单位", required=True),
+        C("street", "所在街道"),
+    ),
+))
+
+_register(Feed(
+    feed_id="innovation_zones",
+    name_zh="现代服务业创新发展区",
+    owner_dept="区发改局",
+    source="department",
+    cadence="monthly",
+    ytd=True,
+    key=("zone_name",),
+    columns=(
+        C("zone_name", "发展区名称", required=True),
+        C("level", "级别", "enum", required=True, enum=("省级", "市级")),
+        C("status", "状态", "enum", required=True, enum=("培育", "创建", "命名")),
+        C("is_high_tier", "高能级", "bool"),
+        C("revenue_ytd", "营业收入_本年累计", "number", unit="亿元", ytd_flow=True),
+        C("tax_ytd", "税收收入_本年累计", "number", unit="亿元", ytd_flow=True),
+        C("enterprises", "入驻企业数", "integer", unit="家"),
+    ),
+))
+
+INDUSTRIES_352 = (
+    "现代商贸", "现代物流", "现代金融",
+    "科技服务", "信息服务", "商务会展", "创意设计", "人力资源",
+    "文化旅游", "健康服务",
+)
+
+_register(Feed(
+    feed_id="enterprise_cultivation",
+    name_zh="重点服务业企业培育清单",
+    owner_dept="区发改局",
+    source="department",
+    cadence="monthly",
+    ytd=False,
+    key=("uscc",),
+    columns=(
+        C("uscc", "统一社会信用代码", required=True, identifier="uscc"),
+        C("name", "企业名称", required=True),
+        C("tier", "培育层级", "enum", required=True, enum=("百亿级龙头", "领跑企业", "创新型市场主体")),
+        C("industry_352", "所属产业", "enum", required=True, enum=INDUSTRIES_352),
+        C("listed_month", "纳入时间", "month", required=True),
+        C("status", "状态", "enum", required=True, enum=("在库", "调出", "替补")),
+        C("is_eagle", "雄鹰行动", "bool"),
+        C("is_pinzi", "品字标", "bool"),
+        C("is_specialized", "专精特新", "bool"),
+        C("time_honored", "老字号", "enum", enum=("中华", "浙江", "温州")),
+        C("recommending_dept", "推荐单位"),
+    ),
+))
+
+_register(Feed(
+    feed_id="talent_registry",
+    name_zh="服务业紧缺领军人才清单",
+    owner_dept="区委组织部",
+    source="department",
+    cadence="monthly",
+    ytd=False,
+    key=("id_number",),
+    columns=(
+        C("name", "姓名", required=True, pii=True),
+        C("id_number", "公民身份号码", required=True, identifier="ric", pii=True, aliases=("身份证号码", "身份证号")),
+        C("phone", "手机号码", pii=True),
+        C("category", "人才类别", "enum", required=True, enum=("服务业领军人才", "新生代企业家", "高技能人才")),
+        C("industry_352", "领域", "enum", enum=INDUSTRIES_352),
+        C("recognized_month", "认定时间", "month", required=True),
+        C("employer_uscc", "工作单位统一社会信用代码", identifier="uscc"),
+        C("status", "状态", "enum", enum=("在库", "调出")),
+    ),
+))
+
+TRAINING_PROGRAMS = ("金蓝领", "社会人员职业培训", "成人学历提升", "家政培训", "新生代企业家培训", "其他")
+
+_register(Feed(
+    feed_id="training_records",
+    name_zh="培训台账",
+    owner_dept="区人社局",
+    source="department",
+    cadence="monthly",
+    ytd=True,
+    key=("reporting_dept", "program"),
+    scope_field="reporting_dept",
+    columns=(
+        C("program", "培训项目", "enum", required=True, enum=TRAINING_PROGRAMS),
+        C("person_times_month", "本月人次", "number", unit="人次"),
+        C("person_times_ytd", "本年累计人次", "number", unit="人次", required=True, ytd_flow=True),
+        C("reporting_dept", "填报单位", required=True),
+    ),
+))
+
+_register(Feed(
+    feed_id="dept_task_progress",
+    name_zh="重点任务进度",
+    owner_dept="各责任单位",
+    source="department",
+    cadence="monthly",
+    ytd=True,
+    key=("reporting_dept", "indicator_id"),
+    scope_field="reporting_dept",
+    columns=(
+        C("indicator_id", "指标代码", required=True),
+        C("indicator_name", "指标名称"),
+        # Unit is the indicator registry's, per row; the reader converts from the 单位 column.
+        C("value_ytd", "本年累计值", "number", required=True, aliases=("完成值",)),
+        C("unit", "单位"),
+        C("progress_note", "进展情况"),
+        C("issues_note", "存在问题"),
+        C("reporting_dept", "填报单位", required=True),
+        C("reported_on", "填报日期", "date"),
+    ),
+))
+
+_register(Feed(
+    feed_id="supervision_items",
+    name_zh="督导服务销号表",
+    owner_dept="区发改局",
+    source="department",
+    cadence="monthly",
+    ytd=False,
+    key=("item_id",),
+    columns=(
+        C("item_id", "问题编号", required=True),
+        C("responsible_dept", "责任单位", required=True),
+        C("description", "问题描述", required=True),
+        C("raised_on", "提出日期", "date", required=True),
+        C("due_on", "整改期限", "date", required=True),
+        C("closed_on", "销号日期", "date"),
+        C("status", "状态", "enum", enum=("未销号", "已销号")),
+    ),
+))
+
+
+def get_feed(feed_id: str) -> Feed:
+    try:
+        return FEEDS[feed_id]
+    except KeyError:
+        raise KeyError(f"unknown feed {feed_id!r}; known: {', '.join(FEEDS)}") from None
+
+
+def raw_table_columns(feed: Feed) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of `raw.<feed_id>`: the feed's fields then the lineage columns."""
+    return [(c.field, c.duckdb_type) for c in feed.columns] + list(LINEAGE_COLUMNS)

@@ -1,0 +1,32 @@
+"""Where things live. `$SVCMON_HOME` (default `./.svcmon`) holds the warehouse, inbox,
+archive and reports; `$SVCMON_INBOX` may move the inbox elsewhere."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def home() -> Path:
+    return Path(os.environ.get("SVCMON_HOME", ".svcmon")).resolve()
+
+
+def warehouse_path() -> Path:
+    return home() / "warehouse.duckdb"
+
+
+def published_copy_path() -> Path:
+    return home() / "published.duckdb"
+
+
+def inbox_path() -> Path:
+    inbox = os.environ.get("SVCMON_INBOX")
+    return Path(inbox).resolve() if inbox else home() / "inbox"
+
+
+def archive_path() -> Path:
+    return home() / "archive"
+
+
+def reports_path() -> Path:
+    return home() / "reports"
