@@ -1,0 +1,57 @@
+"""The one error a feed file can cause: a whole-file rejection (FEEDS.md "Rejections").
+
+Its message is shown to the department that sent the file, so it is bilingual and names
+the file, the sheet and, where it helps, the row and the column.
+"""
+
+from __future__ import annotations
+
+
+class FeedRejection(Exception):
+    """A file that is rejected whole: nothing of it reaches `raw`."""
+
+    def __init__(
+        self,
+        cause_zh: str,
+        cause_en: str,
+        file_name: str,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.cause_zh = cause_zh
+        self.cause_en = cause_en
+        self.file_name = file_name
+        self.sheet = sheet
+        self.row = row
+        self.column = column
+        super().__init__(self.message)
+
+    @property
+    def where_zh(self) -> str:
+        text = f"文件「{self.file_name}」"
+        if self.sheet:
+            text += f"工作表「{self.sheet}」"
+        if self.row is not None:
+            text += f"第{self.row}行"
+        if self.column:
+            text += f"「{self.column}」列"
+        return text
+
+    @property
+    def where_en(self) -> str:
+        parts = [f"file {self.file_name}"]
+        if self.sheet:
+            parts.append(f"sheet {self.sheet}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
+
+    @property
+    def message(self) -> str:
+        return f"{self.where_zh}：{self.cause_zh} / {self.where_en}: {self.cause_en}"
+
+    def __str__(self) -> str:
+        return self.message

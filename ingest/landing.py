@@ -1,0 +1,261 @@
+"""Landing: inbox → immutable archive → file register → `raw.<feed_id>` in DuckDB.
+
+One file is one transaction: a rejection or a crash leaves nothing of it in `raw`.
+The same bytes accepted twice for a feed are a no-op; a rejected file's bytes are
+judged afresh wherever they arrive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ingest import reference, settings
+from ingest.errors import FeedRejection
+from ingest.reader import ParsedFile, read_feed_file
+from ingest.registry import FEEDS, Feed, raw_table_columns
+
+ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
+
+REGISTER_DDL = """
+CREATE TABLE IF NOT EXISTS raw.file_register (
+    file_sha256 VARCHAR NOT NULL,
+    feed_id VARCHAR,
+    file_name VARCHAR NOT NULL,
+    archive_path VARCHAR,
+    sheet VARCHAR,
+    period VARCHAR,
+    status VARCHAR NOT NULL,
+    reason VARCHAR,
+    received_at TIMESTAMP NOT NULL,
+    submitted_on DATE,
+    row_count INTEGER
+)"""
+
+VINTAGES_DDL = """
+CREATE TABLE IF NOT EXISTS raw.vintages (
+    feed_id VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    scope VARCHAR NOT NULL,
+    file_sha256 VARCHAR NOT NULL,
+    vintage INTEGER NOT NULL,
+    received_at TIMESTAMP NOT NULL
+)"""
+
+
+@dataclass
+class LandingResult:
+    file_name: str
+    feed_id: str | None
+    status: str  # accepted | rejected | duplicate
+    sha256: str | None = None
+    period: str | None = None
+    scopes: tuple[str, ...] = ()
+    vintage: int | None = None
+    rows: int = 0
+    reason: str | None = None
+
+
+def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    path = path or settings.warehouse_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    ensure_raw_schema(con)
+    return con
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(REGISTER_DDL)
+    con.execute(VINTAGES_DDL)
+    for feed in FEEDS.values():
+        cols = ", ".join(f'"{name}" {type_}' for name, type_ in raw_table_columns(feed))
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{feed.feed_id} ({cols})")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def scan_inbox(inbox: Path) -> list[tuple[Path, str | None]]:
+    """Every candidate file with the feed its folder names (None: not in a known feed folder).
+    Excel lock files (`~$…`) and hidden files are not submissions."""
+    found: list[tuple[Path, str | None]] = []
+    if not inbox.exists():
+        return found
+    for path in sorted(inbox.rglob("*")):
+        rel = path.relative_to(inbox)
+        if not path.is_file() or any(part.startswith((".", "~$")) for part in rel.parts):
+            continue
+        feed_id = rel.parts[0] if len(rel.parts) == 2 and rel.parts[0] in FEEDS else None
+        found.append((path, feed_id))
+    return found
+
+
+def _scope_of(feed: Feed, row: dict) -> str:
+    if not feed.scope_field:
+        return ""
+    written = row.get(feed.scope_field) or ""
+    return reference.resolve_department(written) or reference.normalise_name(written)
+
+
+def _already_accepted(con: duckdb.DuckDBPyConnection, feed_id: str, sha: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM raw.file_register WHERE feed_id = ? AND file_sha256 = ? AND status = 'accepted'",
+        [feed_id, sha],
+    ).fetchone()[0])
+
+
+def _register(con, *, sha, feed_id, file_name, archive, sheet, period, status, reason,
+              received_at, submitted_on, row_count) -> None:
+    con.execute(
+        "INSERT INTO raw.file_register VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [sha, feed_id, file_name, archive, sheet, period, status, reason, received_at, submitted_on, row_count],
+    )
+
+
+def _archive(path: Path, feed_id: str, sha: str, archive_root: Path) -> Path:
+    target = archive_root / feed_id / f"{sha}{path.suffix.lower()}"
+    if not target.exists():  # never overwritten: same name means same bytes
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(target.suffix + ".part")
+        shutil.copyfile(path, tmp)
+        tmp.replace(target)
+    return target
+
+
+def _raw_arrow(feed: Feed, parsed: ParsedFile, sha: str, scopes: list[str], ingested_at: dt.datetime) -> pa.Table:
+    columns = raw_table_columns(feed)
+    lineage = {
+        "_feed_id": feed.feed_id,
+        "_file_sha256": sha,
+        "_file_name": parsed.file_name,
+        "_sheet": parsed.sheet,
+        "_period": parsed.period,
+        "_ingested_at": ingested_at,
+    }
+    data: dict[str, list] = {name: [] for name, _ in columns}
+    for row, scope in zip(parsed.rows, scopes, strict=True):
+        for name, _ in columns:
+            if name == "_scope":
+                data[name].append(scope)
+            elif name in lineage:
+                data[name].append(lineage[name])
+            else:
+                data[name].append(row.get(name))
+    return pa.table(data)
+
+
+def land_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    feed_id: str | None,
+    *,
+    archive_root: Path | None = None,
+    received_at: dt.datetime | None = None,
+    submitted_on: dt.date | None = None,
+) -> LandingResult:
+    """Judge and land one file. Never raises for bad input: the result says why."""
+    received_at = received_at or dt.datetime.now()
+    archive_root = archive_root or settings.archive_path()
+    name = path.name
+
+    sha = sha256_of(path)
+
+    def reject(reason: str) -> LandingResult:
+        seen = con.execute(
+            "SELECT count(*) FROM raw.file_register WHERE file_sha256 = ? AND feed_id IS NOT DISTINCT FROM ?"
+            " AND file_name = ? AND status = 'rejected' AND reason = ?",
+            [sha, feed_id, name, reason],
+        ).fetchone()[0]
+        if not seen:  # the same verdict on the same file is recorded once
+            _register(con, sha=sha, feed_id=feed_id, file_name=name, archive=None, sheet=None, period=None,
+                      status="rejected", reason=reason, received_at=received_at,
+                      submitted_on=submitted_on or received_at.date(), row_count=0)
+        return LandingResult(name, feed_id, "rejected", sha, reason=reason)
+
+    if feed_id is None:
+        return reject(FeedRejection(
+            "文件不在已知报表目录中（收件箱应为 inbox/<报表代码>/文件）",
+            f"file is not in a known feed folder (expected inbox/<feed_id>/<file>; feeds: {', '.join(FEEDS)})",
+            file_name=name).message)
+    if path.suffix.lower() not in ALLOWED_SUFFIXES:
+        return reject(FeedRejection(
+            f"不支持的文件类型「{path.suffix or '无扩展名'}」，请报送 .xlsx、.xls 或 .csv 文件",
+            f"file type {path.suffix or '(none)'!r} is not accepted; send .xlsx, .xls or .csv",
+            file_name=name).message)
+
+    if _already_accepted(con, feed_id, sha):
+        return LandingResult(name, feed_id, "duplicate", sha, reason="相同文件已接收 / same bytes already accepted")
+
+    feed = FEEDS[feed_id]
+    try:
+        parsed = read_feed_file(path, feed_id, file_name=name)
+    except FeedRejection as exc:
+        return reject(exc.message)
+
+    scopes = [_scope_of(feed, row) for row in parsed.rows]
+    file_scopes = sorted(set(scopes)) if feed.scope_field else [""]
+    effective_submission = submitted_on or parsed.reported_on or received_at.date()
+    archive = _archive(path, feed_id, sha, archive_root)
+    ingested_at = dt.datetime.now()
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        vintages = []
+        for scope in file_scopes:
+            vintage = con.execute(
+                "SELECT coalesce(max(vintage), 0) + 1 FROM raw.vintages WHERE feed_id = ? AND period = ? AND scope = ?",
+                [feed_id, parsed.period, scope],
+            ).fetchone()[0]
+            con.execute("INSERT INTO raw.vintages VALUES (?, ?, ?, ?, ?, ?)",
+                        [feed_id, parsed.period, scope, sha, vintage, received_at])
+            vintages.append(vintage)
+        if parsed.rows:
+            con.register("landing_batch", _raw_arrow(feed, parsed, sha, scopes, ingested_at))
+            try:
+                con.execute(f"INSERT INTO raw.{feed_id} BY NAME SELECT * FROM landing_batch")
+            finally:
+                con.unregister("landing_batch")
+        _register(con, sha=sha, feed_id=feed_id, file_name=name, archive=str(archive), sheet=parsed.sheet,
+                  period=parsed.period, status="accepted", reason=None, received_at=received_at,
+                  submitted_on=effective_submission, row_count=len(parsed.rows))
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return LandingResult(name, feed_id, "accepted", sha, parsed.period, tuple(file_scopes),
+                         max(vintages), len(parsed.rows))
+
+
+def land_inbox(
+    con: duckdb.DuckDBPyConnection,
+    inbox: Path | None = None,
+    *,
+    archive_root: Path | None = None,
+    submitted_on: dict[str, dt.date] | None = None,
+    only: Callable[[Path, str | None], bool] | None = None,
+    progress: Callable[[Iterable], Iterable] | None = None,
+) -> list[LandingResult]:
+    """Land every file present in the inbox, in name order.
+
+    `submitted_on` maps a path relative to the inbox (posix) to its stated submission date.
+    """
+    inbox = inbox or settings.inbox_path()
+    candidates = [c for c in scan_inbox(inbox) if only is None or only(*c)]
+    results = []
+    for path, feed_id in (progress(candidates) if progress else candidates):
+        stated = (submitted_on or {}).get(path.relative_to(inbox).as_posix())
+        results.append(land_file(con, path, feed_id, archive_root=archive_root, submitted_on=stated))
+    return results

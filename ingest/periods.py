@@ -1,0 +1,184 @@
+"""The period of a feed file (FEEDS.md "Period"): one home for reading periods from a
+title, a file name or a 报告期 cell, and for deciding the file's period from them.
+
+A period is the text 'YYYY-MM'. Year-to-date figures (`1-N月`) belong to period N.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from pathlib import PurePath
+
+from ingest.errors import FeedRejection
+from ingest.values import ValueParseError, normalise_text, parse_month
+
+YEAR_MIN, YEAR_MAX = 1990, 2100
+
+# Dash-like characters people put in `1-6月` (after NFKC: ～ is ~, － is -).
+DASHES = re.compile(r"[-—–‐‑―~〜至到]")
+_CHINESE_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+# Title spellings, leftmost match wins; at one position the alternatives are tried in order.
+_TITLE = re.compile(
+    r"(?<!\d)(?P<year>\d{4})年度?(?:"
+    r"1月?-(?P<ytd>\d{1,2})月"
+    r"|(?P<half>上半年)"
+    r"|(?P<q3>前三季度|1-3季度)"
+    r"|第?(?P<quarter>[一二三四1-4])季度"
+    r"|(?P<month>\d{1,2})月(?!\d{1,2}日)"
+    r"|(?P<full>全年)"
+    r")"
+    r"|(?<!\d)(?P<annual>\d{4})年度"
+)
+# Numeric spellings: 202305, 2023-05, 2023_05, 2023.05 (but not a date 2023-05-20).
+_COMPACT = re.compile(r"(?<!\d)(\d{4})(0[1-9]|1[0-2])(?!\d)")
+_SEPARATED = re.compile(r"(?<!\d)(\d{4})[-_./](\d{1,2})(?!\d)(?![-_./]\d{1,2}(?!\d))")
+# 填报日期 and the like are dates of the form, not periods: removed before reading a title.
+_DATE_LABELS = re.compile(r"(填报|报送|制表|编制|打印|导出)(日期|时间)[:：]?\s*[0-9０-９年月日.\-/／\s]*")
+
+SOURCE_LABELS: dict[str, tuple[str, str]] = {
+    "report_column": ("报告期列", "报告期 column"),
+    "title": ("标题", "title"),
+    "file_name": ("文件名", "file name"),
+}
+
+
+def _period(year: int, month: int) -> str | None:
+    if YEAR_MIN <= year <= YEAR_MAX and 1 <= month <= 12:
+        return f"{year:04d}-{month:02d}"
+    return None
+
+
+def _prepare(text: str) -> str:
+    text = normalise_text(text)
+    text = _DATE_LABELS.sub(" ", text)
+    text = DASHES.sub("-", text)
+    return "".join(text.split())
+
+
+def _from_title_match(m: re.Match[str]) -> str | None:
+    if m.group("annual"):
+        return _period(int(m.group("annual")), 12)
+    year = int(m.group("year"))
+    if m.group("ytd"):
+        return _period(year, int(m.group("ytd")))
+    if m.group("half"):
+        return _period(year, 6)
+    if m.group("q3"):
+        return _period(year, 9)
+    if m.group("quarter"):
+        return _period(year, 3 * _CHINESE_QUARTERS[m.group("quarter")])
+    if m.group("month"):
+        return _period(year, int(m.group("month")))
+    return _period(year, 12)  # 全年
+
+
+_BARE_MONTH = re.compile(r"(?<!\d)(?:1[0-2]|[1-9])月")
+
+
+def _first_title_period(text: str) -> str | None:
+    for m in _TITLE.finditer(text):
+        # `2023年度重点任务进度（6月）`: 年度 names the plan year, not an annual period.
+        if m.group("annual") and _BARE_MONTH.search(text, m.end()):
+            continue
+        if period := _from_title_match(m):
+            return period
+    return None
+
+
+def _first_numeric_period(text: str) -> str | None:
+    for pattern in (_COMPACT, _SEPARATED):
+        for m in pattern.finditer(text):
+            if period := _period(int(m.group(1)), int(m.group(2))):
+                return period
+    return None
+
+
+def period_from_title(text: str | None) -> str | None:
+    """The period a title line states (`2023年1-6月`, `2023年上半年`, `2023年一季度`, ...),
+    or None. Dates such as `填报日期：2023年7月3日` are not periods."""
+    if not text:
+        return None
+    prepared = _prepare(text)
+    return _first_title_period(prepared) or _first_numeric_period(prepared)
+
+
+def period_from_file_name(file_name: str | None) -> str | None:
+    """The period in a file name: a 4-digit year and a month (`202305`, `2023-05`,
+    `2023年5月`, `2023_05`, `2023年1-6月`), or None when the name lacks either."""
+    if not file_name:
+        return None
+    stem = PurePath(file_name).stem
+    return period_from_title(stem)
+
+
+def period_from_value(value: object) -> str | None:
+    """The period in one 报告期 cell (any month or title spelling); None when empty.
+    Raises ValueParseError when the cell holds something else."""
+    try:
+        period = parse_month(value)
+    except ValueParseError:
+        period = None
+        if isinstance(value, str):
+            prepared = _prepare(value)
+            period = _first_title_period(prepared)
+        if period is None:
+            raise ValueParseError("不是报告期", "is not a report period") from None
+    return period
+
+
+def _label(key: str) -> tuple[str, str]:
+    if key in SOURCE_LABELS:
+        return SOURCE_LABELS[key]
+    if key.startswith("title_row_"):
+        row = key.removeprefix("title_row_")
+        return f"标题（第{row}行）", f"title (row {row})"
+    return key, key
+
+
+def resolve_period(
+    sources: dict[str, str | None | Collection[str]],
+    *,
+    file_name: str = "",
+    sheet: str | None = None,
+) -> str:
+    """The one period all present sources agree on.
+
+    `sources` maps a source (`report_column`, `title`, `title_row_<n>`, `file_name`, or
+    any other name) to its period, None when absent, or, for the 报告期 column, the
+    collection of distinct periods it holds. Raises FeedRejection when no source exists,
+    when two sources differ, or when the 报告期 column holds more than one period.
+    """
+    found: dict[str, str] = {}
+    for key, value in sources.items():
+        if value is None:
+            continue
+        if isinstance(value, str):
+            found[key] = value
+            continue
+        distinct = sorted(set(value))
+        if len(distinct) > 1:
+            zh, en = _label(key)
+            raise FeedRejection(
+                f"{zh}含有多个报告期：{'、'.join(distinct)}",
+                f"the {en} holds more than one period: {', '.join(distinct)}",
+                file_name,
+                sheet,
+                column="报告期" if key == "report_column" else None,
+            )
+        if distinct:
+            found[key] = distinct[0]
+    if not found:
+        raise FeedRejection(
+            "无法确定报告期：标题、文件名和报告期列均未写明年月（如「2023年1-6月」）",
+            "no period: neither the title, the file name nor a 报告期 column states "
+            "a year and month (e.g. 2023年1-6月)",
+            file_name,
+            sheet,
+        )
+    if len(set(found.values())) > 1:
+        zh = "，".join(f"{_label(k)[0]}为 {p}" for k, p in found.items())
+        en = ", ".join(f"{_label(k)[1]} {p}" for k, p in found.items())
+        raise FeedRejection(f"报告期不一致：{zh}", f"conflicting periods: {en}", file_name, sheet)
+    return next(iter(found.values()))
