@@ -1,0 +1,182 @@
+"""The one place where publish/ meets the marts: which marts are published, which columns
+each report and export reads, and how they are labelled for readers.
+
+If a mart's columns change, adapt this module; the rest of publish/ reads through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Marts copied into `published.<mart>` at each publication. Every one has a `period` column
+# ('YYYY-MM'); a publication copies that period's rows.
+PUBLISHED_MARTS: tuple[str, ...] = (
+    "fct_indicator_progress",
+    "fct_major_projects",
+    "fct_key_tasks",
+    "fct_department_scorecard",
+    "fct_supervision_items",
+    "fct_industry_352",
+    "fct_enterprise_cultivation",
+    "fct_talent",
+)
+MARTS_SCHEMA = "marts"
+PUBLISHED_SCHEMA = "published"
+PERIOD_COLUMN = "period"
+VERSION_COLUMN = "publication_version"
+
+# The mart whose values and lights the publication diff compares, and its key.
+DIFF_MART = "fct_indicator_progress"
+DIFF_KEY = "indicator_id"
+
+INDICATOR_GROUPS: tuple[str, ...] = ("平台", "企业", "项目", "人才", "重点任务")
+LIGHTS: tuple[str, ...] = ("绿", "黄", "红", "—")
+# Cell fills for lights (Excel conditional-format palette, the same in HTML).
+LIGHT_FILLS: dict[str, str] = {"绿": "#C6EFCE", "黄": "#FFEB9C", "红": "#FFC7CE"}
+# Stronger colours for charts, where a small square must still read at a glance.
+LIGHT_CHART_COLOURS: dict[str, str] = {"绿": "#4CAF50", "黄": "#F2C12E", "红": "#E5533D", "—": "#D9D9D9"}
+
+# fct_industry_352 levels, top down.
+INDUSTRY_LEVELS: tuple[str, ...] = ("total", "group", "industry_352", "section", "division")
+# fct_supervision_items states.
+INDUSTRY_LEVEL_LABELS: tuple[tuple[str, str], ...] = (
+    ("total", "合计"), ("group", "“352”类别"), ("industry_352", "“352”产业"), ("section", "门类"), ("division", "大类"),
+)
+STATE_CLOSED, STATE_OPEN, STATE_OVERDUE = "已销号", "未销号", "逾期"
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    source: str  # mart column
+    header: str  # what readers see; units go in the header
+    kind: str = "text"  # text | number | integer | pct | light | bool | date
+    width: float = 12
+    decimals: int = 2
+    optional: bool = False  # skipped when the mart lacks it (columns not in a stated contract)
+    # Hidden from outputs when the row is suppressed (fewer than 3 enterprises).
+    disclosure: bool = False
+    # Value -> label shown to readers (e.g. industry level codes).
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    key: str
+    title: str  # 表名
+    mart: str
+    columns: tuple[ExportColumn, ...]
+    order_by: str
+    where: str = ""
+    footnotes: tuple[str, ...] = field(default=())
+
+
+def _indicator_columns(value_header: str) -> tuple[ExportColumn, ...]:
+    return (
+        ExportColumn("indicator_group", "类别", width=8),
+        ExportColumn("indicator_name", "指标名称", width=34),
+        ExportColumn("unit", "单位", width=7),
+        ExportColumn("value", value_header, "number", width=13),
+        ExportColumn("annual_target", "年度目标", "number", width=11),
+        ExportColumn("completion_pct", "完成进度(%)", "pct", width=11, decimals=1),
+        ExportColumn("time_progress_pct", "时间进度(%)", "pct", width=11, decimals=1),
+        ExportColumn("light", "亮灯", "light", width=6),
+        ExportColumn("light_reason", "亮灯说明", width=18),
+        ExportColumn("owner_dept", "责任单位", width=16),
+    )
+
+
+def table_specs(ytd_label: str) -> dict[str, TableSpec]:
+    """The six 表 of the monthly package; `ytd_label` is e.g. `1-6月` (the value column's header)."""
+    group_order = "CASE indicator_group " + " ".join(
+        f"WHEN '{g}' THEN {i}" for i, g in enumerate(INDICATOR_GROUPS)
+    ) + " ELSE 99 END"
+    return {
+        "indicators": TableSpec(
+            "indicators", "主要指标进度表", "fct_indicator_progress",
+            _indicator_columns(f"{ytd_label}完成值"),
+            order_by=f"{group_order}, sort_order, indicator_id",
+        ),
+        "projects": TableSpec(
+            "projects", "重大项目实施表", "fct_major_projects",
+            (
+                ExportColumn("project_code", "项目代码", width=26),
+                ExportColumn("name", "项目名称", width=30),
+                ExportColumn("project_type", "项目类型", width=11),
+                ExportColumn("level", "项目级别", width=9),
+                ExportColumn("total_investment", "总投资(亿元)", "number", width=12),
+                ExportColumn("annual_plan_investment", "年度计划投资(亿元)", "number", width=14),
+                ExportColumn("completed_ytd", f"{ytd_label}完成投资(亿元)", "number", width=16),
+                ExportColumn("completion_rate_pct", "年度计划完成率(%)", "pct", width=14, decimals=1),
+                ExportColumn("light", "亮灯", "light", width=6),
+                ExportColumn("responsible_dept", "责任单位", width=16),
+            ),
+            order_by="project_code",
+        ),
+        "tasks": TableSpec(
+            "tasks", "重点任务攻坚表", "fct_key_tasks",
+            (
+                ExportColumn("indicator_name", "重点任务（指标）", width=36),
+                ExportColumn("unit", "单位", width=7, optional=True),
+                ExportColumn("value", f"{ytd_label}完成值", "number", width=13, optional=True),
+                ExportColumn("annual_target", "年度目标", "number", width=11, optional=True),
+                ExportColumn("completion_pct", "完成进度(%)", "pct", width=11, decimals=1, optional=True),
+                ExportColumn("light", "亮灯", "light", width=6),
+                ExportColumn("light_reason", "亮灯说明", width=16, optional=True),
+                ExportColumn("progress_note", "进展情况", width=40, optional=True),
+                ExportColumn("issues_note", "存在问题", width=30, optional=True),
+                ExportColumn("owner_dept", "责任单位", width=16, optional=True),
+            ),
+            order_by="indicator_name",
+        ),
+        "scorecard": TableSpec(
+            "scorecard", "争先创优晾晒表", "fct_department_scorecard",
+            (
+                ExportColumn("rank", "排名", "integer", width=6),
+                ExportColumn("dept_name", "单位", width=22),
+                ExportColumn("score", "得分(分)", "number", width=9, decimals=1),
+                ExportColumn("indicators_owned", "牵头指标(项)", "integer", width=11),
+                ExportColumn("greens", "绿灯(项)", "integer", width=8),
+                ExportColumn("yellows", "黄灯(项)", "integer", width=8),
+                ExportColumn("reds", "红灯(项)", "integer", width=8),
+                ExportColumn("files_due", "应报(份)", "integer", width=8),
+                ExportColumn("files_on_time", "按时报送(份)", "integer", width=11),
+                ExportColumn("files_late", "逾期报送(份)", "integer", width=11),
+                ExportColumn("files_missing", "未报送(份)", "integer", width=10),
+                ExportColumn("red_light_indicators", "亮红灯指标", width=36),
+            ),
+            order_by="rank, dept_name",
+        ),
+        "supervision": TableSpec(
+            "supervision", "督导服务销号表", "fct_supervision_items",
+            (
+                ExportColumn("item_id", "问题编号", width=12),
+                ExportColumn("responsible_dept", "责任单位", width=16),
+                ExportColumn("description", "问题描述", width=44),
+                ExportColumn("raised_on", "提出日期", "date", width=12),
+                ExportColumn("due_on", "整改期限", "date", width=12),
+                ExportColumn("closed_on", "销号日期", "date", width=12),
+                ExportColumn("state", "状态", width=8),
+                ExportColumn("days_overdue", "逾期天数(天)", "integer", width=11),
+            ),
+            order_by="CASE state WHEN '逾期' THEN 0 WHEN '未销号' THEN 1 ELSE 2 END, item_id",
+        ),
+        "industry": TableSpec(
+            "industry", "规上服务业分行业营业收入", "fct_industry_352",
+            (
+                ExportColumn("level", "层级", width=10, labels=INDUSTRY_LEVEL_LABELS),
+                ExportColumn("code", "代码", width=10),
+                ExportColumn("name", "行业名称", width=30),
+                ExportColumn("enterprise_count_micro", "企业数(家)", "integer", width=10),
+                ExportColumn("revenue_ytd", f"{ytd_label}营业收入(万元)", "number", width=16, disclosure=True),
+                ExportColumn("revenue_prior_ytd", "上年同期(万元)", "number", width=14, disclosure=True),
+                ExportColumn("yoy_pct", "同比增长(%)", "pct", width=11, decimals=1, disclosure=True),
+                ExportColumn("contribution_pct", "增长贡献率(%)", "pct", width=12, decimals=1, disclosure=True),
+            ),
+            order_by="CASE level " + " ".join(
+                f"WHEN '{lv}' THEN {i}" for i, lv in enumerate(INDUSTRY_LEVELS)
+            ) + " ELSE 9 END, code",
+        ),
+    }
+
+
+TABLE_KEYS: tuple[str, ...] = ("indicators", "projects", "tasks", "scorecard", "supervision", "industry")

@@ -1,0 +1,44 @@
+"""The monthly package of one published period: 月度专报 (HTML + xlsx), the six 表 as xlsx, and
+at quarter ends the 季度通报. Nothing is written for a period that is not published."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from publish.brief import write_brief
+from publish.bulletin import write_bulletin
+from publish.contract import TABLE_KEYS, table_specs
+from publish.errors import ReportRefused
+from publish.excel import export_table
+from publish.labels import is_quarter_end, ytd_label
+from publish.publication import require_published
+
+__all__ = ["ReportRefused", "write_reports"]
+
+
+def write_reports(
+    con: duckdb.DuckDBPyConnection, period: str, out_dir: Path, quarterly: bool = False
+) -> list[Path]:
+    """Write the latest published version's reports into `out_dir` and return their paths.
+
+    Raises ReportRefused (bilingual) for an unpublished period, or `quarterly=True` for a
+    period that is not a quarter end.
+    """
+    record = require_published(con, period, error=ReportRefused)
+    if quarterly and not is_quarter_end(period):
+        raise ReportRefused(
+            f"季度通报只在季末月份（3、6、9、12月）编制，{period} 不是季末 / "
+            f"the quarterly bulletin is for quarter-end periods (03/06/09/12); {period} is not one"
+        )
+    version = record["version"]
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = write_brief(con, period, out_dir, version)
+    specs = table_specs(ytd_label(period))
+    for table in TABLE_KEYS:
+        paths.append(export_table(con, period, table, out_dir / f"{specs[table].title}_{period}_v{version}.xlsx", version))
+    if quarterly:
+        paths += write_bulletin(con, period, out_dir, version)
+    return paths
