@@ -1,0 +1,366 @@
+"""Run the checks on the raw vintages of some periods and land the outcome in `quality.check_results`.
+
+A check runs on each current vintage (the latest file of each scope) of the periods asked for,
+and writes one row per (check, vintage): passed or failed, with up to 20 failing rows traced to
+file, sheet and Excel row. A check comparing two periods is charged to the later vintage.
+Completeness is judged per (feed, period) at an `as_of` date; mart and dbt checks per period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from expectations.checks import (
+    LINEAGE_SHOWN,
+    MART_COLUMNS,
+    MART_TARGET,
+    CheckDef,
+    FeedFrames,
+    completeness_checks,
+    expected_departments,
+    feed_suite,
+    mart_suite,
+)
+from expectations.store import (
+    CheckResult,
+    ensure_quality_schema,
+    insert_results,
+    samples_json,
+    table_exists,
+)
+from ingest.registry import FEEDS, Feed, month_end
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+CURRENT_VINTAGES_SQL = """
+SELECT feed_id, period, scope, file_sha256, vintage, received_at
+FROM raw.vintages
+WHERE feed_id = ?
+QUALIFY row_number() OVER (PARTITION BY feed_id, period, scope ORDER BY vintage DESC, received_at DESC) = 1
+"""
+
+
+def check_periods(periods: list[str]) -> list[str]:
+    bad = [p for p in periods if not isinstance(p, str) or not _PERIOD.match(p)]
+    if bad:
+        raise ValueError(f"报告期格式应为 YYYY-MM：{bad} / periods must be 'YYYY-MM': {bad}")
+    return sorted(set(periods))
+
+
+# --- GX: one ephemeral context per process, one suite per feed ---------------------------
+
+class GxEngine:
+    """An ephemeral GX context with one pandas whole-dataframe batch definition, reused for every suite."""
+
+    def __init__(self) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self._gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        asset = self.context.data_sources.add_pandas("svcmon").add_dataframe_asset("frame")
+        self.batch_definition = asset.add_batch_definition_whole_dataframe("whole")
+        self._suites: dict[str, Any] = {}
+
+    def suite(self, name: str, checks: list[CheckDef]) -> Any:
+        if name not in self._suites:
+            suite = self._gx.ExpectationSuite(name=name)
+            for check in checks:
+                expectation = check.expectation()
+                expectation.meta = {"check_id": check.check_id}
+                suite.add_expectation(expectation)
+            self._suites[name] = suite
+        return self._suites[name]
+
+    def failing_row_ids(self, suite_name: str, checks: list[CheckDef], frame: pd.DataFrame) -> dict[str, list[int]]:
+        """check_id → `_rid` of the failing rows (or, for a table-level expectation, the missing values)."""
+        gx_checks = [c for c in checks if c.engine == "gx"]
+        if not gx_checks or frame.empty:
+            return {c.check_id: [] for c in gx_checks}
+        batch = self.batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        outcome = batch.validate(
+            self.suite(suite_name, gx_checks),
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["_rid"],
+                           "return_unexpected_index_query": False},
+        )
+        failing: dict[str, list[int]] = {}
+        for result in outcome.results:
+            check_id = result.expectation_config.meta["check_id"]
+            if result.exception_info and result.exception_info.get("raised_exception"):
+                raise RuntimeError(f"GX could not evaluate {check_id}: {result.exception_info['exception_message']}")
+            if "missing_count" in result.result and "unexpected_index_list" not in result.result:
+                # Table-level (distinct values contain set): GX judges and counts, but lists only the
+                # first few missing values; name them all.
+                config = result.expectation_config.kwargs
+                missing = sorted(set(config["value_set"]) - set(frame[config["column"]].dropna()))
+                if len(missing) != result.result["missing_count"]:
+                    raise RuntimeError(f"{check_id}: GX counted {result.result['missing_count']} missing, "
+                                       f"found {len(missing)}")
+                failing[check_id] = [] if result.success else missing
+                continue
+            failing[check_id] = [int(item["_rid"]) for item in result.result.get("unexpected_index_list") or []]
+        return failing
+
+
+@functools.cache
+def gx_engine() -> GxEngine:
+    return GxEngine()
+
+
+# --- loading ---------------------------------------------------------------------------
+
+def current_vintages(con: duckdb.DuckDBPyConnection, feed_id: str) -> pd.DataFrame:
+    return con.execute(CURRENT_VINTAGES_SQL, [feed_id]).df()
+
+
+def load_current_rows(con: duckdb.DuckDBPyConnection, feed: Feed) -> pd.DataFrame:
+    """Rows of every current vintage of the feed (the latest file of each (period, scope))."""
+    frame = con.execute(
+        f"""
+        WITH current AS ({CURRENT_VINTAGES_SQL})
+        SELECT r.* FROM raw.{feed.feed_id} r
+        JOIN current c ON r._file_sha256 = c.file_sha256 AND r._period = c.period AND r._scope = c.scope
+        ORDER BY r._period, r._file_sha256, r._row_number
+        """,
+        [feed.feed_id],
+    ).df()
+    frame["_is_total"] = frame["_is_total"].fillna(False).astype(bool)
+    if feed.hierarchical and len(frame):
+        # A 合计 row whose code cell holds nothing is still the total row.
+        frame.loc[frame["_is_total"] & frame["industry_code"].isna(), "industry_code"] = "合计"
+    return frame.reset_index(drop=True)
+
+
+def mask_personal(value: Any) -> Any:
+    """Personal data never leaves `raw` whole (ARCHITECTURE.md): keep enough to recognise, not to identify.
+
+    `330302199001011234` → `3303************34`, `张三` → `张*`; the Excel row locates the record.
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    if len(value) > 6:
+        return value[:4] + "*" * (len(value) - 6) + value[-2:]
+    return value[0] + "*" * (len(value) - 1)
+
+
+def _sample(row: dict[str, Any], show: tuple[str, ...], personal: frozenset[str] = frozenset()) -> dict[str, Any]:
+    return {k: mask_personal(row.get(k)) if k in personal else row.get(k) for k in (*LINEAGE_SHOWN, *show)}
+
+
+# --- per-feed checks -------------------------------------------------------------------
+
+def _feed_results(con: duckdb.DuckDBPyConnection, feed: Feed, periods: list[str], history_of: Callable[[str], Any],
+                  make: Callable[..., CheckResult]) -> list[CheckResult]:
+    vintages = current_vintages(con, feed.feed_id)
+    vintages = vintages[vintages["period"].isin(periods)]
+    if vintages.empty:
+        return []
+    history = history_of(feed.feed_id)
+    checked = history[history["_period"].isin(periods)].reset_index(drop=True)
+    frames = FeedFrames(feed=feed, checked=checked, history=history, other_history=history_of)
+    suite = feed_suite(feed)
+
+    data = frames.data().reset_index(drop=True)
+    data = data.assign(_rid=range(len(data)))
+    gx_failing = gx_engine().failing_row_ids(f"raw.{feed.feed_id}", suite, data)
+
+    personal = frozenset(c.field for c in feed.columns if c.pii)
+    charged_files = vintages[["file_sha256", "period"]].drop_duplicates()
+    results = []
+    for check in suite:
+        if check.engine == "gx":
+            failing = data[data["_rid"].isin(gx_failing[check.check_id])]
+        else:
+            failing = check.evaluate(frames)
+        by_file = {sha: group for sha, group in failing.groupby("_file_sha256")} if len(failing) else {}
+        for sha, period in charged_files.itertuples(index=False):
+            rows = by_file.get(sha)
+            samples = [] if rows is None else [_sample(r, check.show, personal) for r in rows.to_dict("records")]
+            results.append(make(period=period, target=check.target, check=check, failing=len(samples),
+                                samples=samples, file_sha256=sha, source="gx"))
+    return results
+
+
+# --- completeness ------------------------------------------------------------------------
+
+def _completeness_results(con: duckdb.DuckDBPyConnection, feed: Feed, period: str, as_of: dt.date,
+                          make: Callable[..., CheckResult]) -> list[CheckResult]:
+    if not feed.is_due_month(int(period[5:])) or as_of <= month_end(period):
+        return []  # nothing owed (yet) for this period
+    due = feed.due_date(period)
+    checks = completeness_checks(feed)
+    first_by_scope = first_submissions(con, feed.feed_id, period)
+
+    def sample(dept: str | None, name: str | None = None, submitted: dt.date | None = None) -> dict[str, Any]:
+        return {"_file_name": name, "_sheet": None, "_row_number": None, "department": dept,
+                "due_date": due, "submitted_on": submitted}
+
+    late = [sample(scope or feed.owner_dept, name, submitted)
+            for scope, (name, _sha, submitted) in sorted(first_by_scope.items()) if submitted and submitted > due]
+    results = [make(period=period, target=f"raw.{feed.feed_id}", check=checks["late"], severity="warn",
+                    failing=len(late), samples=late, file_sha256=None, source="completeness")]
+    if feed.multi_department:
+        missing = [sample(dept) for dept in expected_departments(feed) if dept not in first_by_scope]
+        results.append(make(period=period, target=f"raw.{feed.feed_id}", check=checks["department_missing"],
+                            severity="warn", failing=len(missing), samples=missing, file_sha256=None,
+                            source="completeness"))
+    else:
+        missing = [] if first_by_scope else [sample(feed.owner_dept)]
+        results.append(make(period=period, target=f"raw.{feed.feed_id}", check=checks["missing"],
+                            severity="error" if as_of > due else "warn", failing=len(missing), samples=missing,
+                            file_sha256=None, source="completeness"))
+    return results
+
+
+def first_submissions(con: duckdb.DuckDBPyConnection, feed_id: str, period: str) -> dict[str, tuple]:
+    """scope → (file name, sha256, submitted_on) of the first accepted file of each scope of the period.
+
+    Lateness is judged on the first file: a revision after the due date is not a late arrival.
+    """
+    received = con.execute(
+        """
+        SELECT v.scope, f.file_name, f.file_sha256, coalesce(f.submitted_on, CAST(f.received_at AS DATE)) AS submitted_on
+        FROM raw.file_register f
+        JOIN raw.vintages v ON v.file_sha256 = f.file_sha256 AND v.feed_id = f.feed_id AND v.period = f.period
+        WHERE f.feed_id = ? AND f.period = ? AND f.status = 'accepted'
+        QUALIFY row_number() OVER (PARTITION BY v.scope ORDER BY submitted_on, f.received_at) = 1
+        """,
+        [feed_id, period],
+    ).fetchall()
+    return {scope: (name, sha, submitted) for scope, name, sha, submitted in received}
+
+
+# --- marts -------------------------------------------------------------------------------
+
+def _mart_results(con: duckdb.DuckDBPyConnection, period: str, make: Callable[..., CheckResult]) -> list[CheckResult]:
+    schema, table = MART_TARGET.split(".")
+    if not table_exists(con, schema, table):
+        return []
+    frame = con.execute(f"SELECT * FROM {MART_TARGET} WHERE period = ?", [period]).df()
+    absent = [c for c in MART_COLUMNS if c not in frame.columns]
+    suite = mart_suite()
+    if absent:
+        raise RuntimeError(f"{MART_TARGET} lacks the columns the mart checks read: {', '.join(absent)}")
+    frame = frame.reset_index(drop=True).assign(_rid=lambda f: range(len(f)))
+    gx_failing = gx_engine().failing_row_ids(MART_TARGET, suite, frame)
+    frames = FeedFrames(feed=None, checked=frame, history=frame, other_history=lambda _feed_id: frame.iloc[0:0])
+    results = []
+    for check in suite:
+        if check.check_id.endswith("indicators.complete"):
+            # The GX result names the missing indicator ids; an empty mart misses them all.
+            missing = gx_failing[check.check_id] if len(frame) else sorted(check.expectation().value_set)
+            samples = [{"indicator_id": i} for i in missing]
+        else:
+            if check.engine == "gx":
+                failing = frame[frame["_rid"].isin(gx_failing[check.check_id])]
+            else:
+                failing = check.evaluate(frames)
+            samples = [{k: r.get(k) for k in check.show} for r in failing.to_dict("records")]
+        results.append(make(period=period, target=check.target, check=check, failing=len(samples), samples=samples,
+                            file_sha256=None, source="gx"))
+    return results
+
+
+# --- entry points ------------------------------------------------------------------------
+
+def _maker(run_id: str, checked_at: dt.datetime) -> Callable[..., CheckResult]:
+    def make(*, period: str, target: str, check: Any, failing: int, samples: list[dict], file_sha256: str | None,
+             source: str, severity: str | None = None) -> CheckResult:
+        return CheckResult(
+            run_id=run_id, checked_at=checked_at, period=period, target=target, check_id=check.check_id,
+            check_name_zh=check.name_zh, check_name_en=check.name_en, severity=severity or check.severity,
+            status="failed" if failing else "passed", failing_rows=failing, sample_rows=samples_json(samples),
+            file_sha256=file_sha256, source=source,
+        )
+
+    return make
+
+
+def run_checks(con: duckdb.DuckDBPyConnection, periods: list[str], *, as_of: dt.date | None = None,
+               run_id: str | None = None) -> list[CheckResult]:
+    """Check every current vintage of `periods`, completeness at `as_of` (default today), and the mart."""
+    periods = check_periods(periods)
+    as_of = as_of or dt.date.today()
+    run_id = run_id or uuid.uuid4().hex
+    make = _maker(run_id, dt.datetime.now())
+    ensure_quality_schema(con)
+
+    history_of = functools.cache(lambda feed_id: load_current_rows(con, FEEDS[feed_id]))
+    results: list[CheckResult] = []
+    for feed in FEEDS.values():
+        results += _feed_results(con, feed, periods, history_of, make)
+        for period in periods:
+            results += _completeness_results(con, feed, period, as_of, make)
+    for period in periods:
+        results += _mart_results(con, period, make)
+    insert_results(con, results)
+    return results
+
+
+def record_dbt_results(con: duckdb.DuckDBPyConnection, run_results_json_path: Path | str, periods: list[str],
+                       run_id: str | None = None) -> list[CheckResult]:
+    """Land dbt's test results (`target/run_results.json`) as model checks of each period given.
+
+    Severity comes from the test's node config in `manifest.json` beside the run results; without
+    it, from the status (`warn` → warn, otherwise dbt's default `error`). Skipped tests did not run
+    and are not recorded; unit tests are not data checks.
+    """
+    periods = check_periods(periods)
+    path = Path(run_results_json_path)
+    if not path.exists():
+        raise FileNotFoundError(f"找不到 dbt 运行结果：{path} / dbt run results not found: {path}")
+    run_results = json.loads(path.read_text(encoding="utf-8"))
+    manifest_path = path.with_name("manifest.json")
+    nodes = json.loads(manifest_path.read_text(encoding="utf-8")).get("nodes", {}) if manifest_path.exists() else {}
+    make = _maker(run_id or uuid.uuid4().hex, dt.datetime.now())
+
+    results = []
+    for item in run_results.get("results", []):
+        unique_id = item.get("unique_id", "")
+        status = item.get("status")
+        if not unique_id.startswith("test.") or status == "skipped":
+            continue
+        node = nodes.get(unique_id, {})
+        config = node.get("config", {})
+        name = node.get("name") or unique_id.split(".")[2]
+        if status == "warn":
+            severity = "warn"
+        elif status in ("fail", "error"):
+            severity = "error"
+        else:
+            severity = str(config.get("severity") or "error").lower()
+        attached = node.get("attached_node") or ""
+        target = attached.split(".")[-1] if attached else "dbt"
+        failures = int(item.get("failures") or 0)
+        failing = failures if status != "error" else max(failures, 1)
+        if status == "pass":
+            failing = 0
+        description = node.get("description") or ""
+        check = _DbtCheck(check_id=f"dbt.{name}", name_zh=(config.get("meta") or {}).get("name_zh")
+                          or description or f"dbt 测试：{name}", name_en=description or f"dbt test {name}",
+                          severity=severity)
+        samples = [{"_file_name": None, "_sheet": None, "_row_number": None, "message": item.get("message")}] \
+            if failing else []
+        for period in periods:
+            results.append(make(period=period, target=target, check=check, failing=failing, samples=samples,
+                                file_sha256=None, source="dbt"))
+    insert_results(con, results)
+    return results
+
+
+class _DbtCheck:
+    def __init__(self, *, check_id: str, name_zh: str, name_en: str, severity: str) -> None:
+        self.check_id, self.name_zh, self.name_en, self.severity = check_id, name_zh, name_en, severity
