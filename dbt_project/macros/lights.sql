@@ -1,0 +1,91 @@
+{#
+    The traffic light (亮灯) of INDICATORS.md: one home for time progress, the light and its reason.
+    Comparisons are inclusive and on unrounded values; they are written as products
+    (value × 12 ≥ target × month rather than value / target ≥ month / 12) so that numbers a person
+    checks by hand land exactly on the boundary, with a tolerance far below any shown digit for
+    binary fractions such as 66.7.
+#}
+
+{# Share of the year gone by at the period's month: month / 12 (the 1-2月 period is month 2 = 2/12). #}
+{% macro time_progress(month_expr) -%}
+    (({{ month_expr }}) / 12.0)
+{%- endmacro %}
+
+
+{# Plan time progress of the five-year view: months since 2022-12 over 60. #}
+{% macro plan_time_progress(months_since_start_expr) -%}
+    (({{ months_since_start_expr }}) / 60.0)
+{%- endmacro %}
+
+
+{% macro _light_tolerance() -%}1e-9{%- endmacro %}
+
+
+{#
+    绿 / 黄 / 红 / — for one indicator at one period.
+      kind      'cumulative' | 'milestone' | 'rate' (SQL expression)
+      value     the period's value (NULL = none)
+      target    the year's target (NULL = none: —)
+      month     1..12; for the five-year view pass months since 2022-12 and set `horizon_months` 60
+      is_due    whether the indicator's feed was due (no value and due = 红, not due = —)
+#}
+{% macro traffic_light(kind, value, target, month, is_due='true', horizon_months=12) -%}
+    {%- set tol = _light_tolerance() -%}
+    case
+        when {{ target }} is null then '—'
+        when {{ value }} is null and not ({{ is_due }}) then '—'
+        when {{ value }} is null then '红'
+        when {{ kind }} = 'cumulative' then
+            case
+                when {{ value }} * {{ horizon_months }} >= {{ target }} * ({{ month }}) - {{ tol }} * abs({{ target }}) then '绿'
+                when {{ value }} * {{ horizon_months }} * 10 >= {{ target }} * (10 * ({{ month }}) - {{ horizon_months }}) - {{ tol }} * abs({{ target }}) then '黄'
+                else '红'
+            end
+        when {{ kind }} = 'milestone' then
+            case
+                when {{ value }} >= {{ target }} - {{ tol }} * abs({{ target }}) then '绿'
+                when ({{ month }}) * 12 / {{ horizon_months }} <= 9 then '黄'
+                else '红'
+            end
+        when {{ kind }} = 'rate' then
+            case
+                when {{ value }} >= {{ target }} - {{ tol }} then '绿'
+                when {{ value }} >= {{ target }} - 1 - {{ tol }} then '黄'
+                else '红'
+            end
+        else '—'
+    end
+{%- endmacro %}
+
+
+{#
+    Why the light is what it is (Chinese, shown to departments). `carried_from` is the period a
+    carried-forward quarterly value was released in (NULL when the value is the period's own).
+#}
+{% macro light_reason(kind, value, target, month, is_due='true', carried_from='null', horizon_months=12) -%}
+    {%- set light = traffic_light(kind, value, target, month, is_due, horizon_months) -%}
+    case
+        when {{ target }} is null then '无年度目标'
+        when {{ value }} is null and not ({{ is_due }}) then '未到报送期'
+        when {{ value }} is null then '未报送'
+        when {{ carried_from }} is not null then '沿用' || {{ carried_from }} || '数据'
+        when {{ kind }} = 'cumulative' then
+            case {{ light }}
+                when '绿' then '完成进度不低于时间进度'
+                when '黄' then '完成进度落后时间进度10个百分点以内'
+                else '完成进度落后时间进度超过10个百分点'
+            end
+        when {{ kind }} = 'milestone' then
+            case {{ light }}
+                when '绿' then '已完成目标'
+                when '黄' then '尚未完成（9月及以前）'
+                else '10月起仍未完成'
+            end
+        when {{ kind }} = 'rate' then
+            case {{ light }}
+                when '绿' then '达到目标'
+                when '黄' then '低于目标1个百分点以内'
+                else '低于目标超过1个百分点'
+            end
+    end
+{%- endmacro %}

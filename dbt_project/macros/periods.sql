@@ -1,0 +1,44 @@
+{# Year and month of a 'YYYY-MM' text period. #}
+{% macro period_year(period_expr) -%}
+    cast(substr({{ period_expr }}, 1, 4) as integer)
+{%- endmacro %}
+
+{% macro period_month(period_expr) -%}
+    cast(substr({{ period_expr }}, 6, 2) as integer)
+{%- endmacro %}
+
+{# 'YYYY-MM' from integer year and month expressions. #}
+{% macro make_period(year_expr, month_expr) -%}
+    (cast({{ year_expr }} as varchar) || '-' || lpad(cast({{ month_expr }} as varchar), 2, '0'))
+{%- endmacro %}
+
+
+{#
+    Monthly flow from a year-to-date column: YTD(N) − YTD(previous period of the same year),
+    the first period of a year = its YTD (the statistics bureau's 1-2月 covers two months).
+    `partition_by` lists the columns that identify one series (e.g. industry_code).
+#}
+{% macro ytd_to_monthly(ytd_expr, partition_by, period_expr='period') -%}
+    ({{ ytd_expr }} - coalesce(lag({{ ytd_expr }}) over (
+        partition by {{ partition_by | join(', ') }}, {{ period_year(period_expr) }}
+        order by {{ period_expr }}
+    ), 0))
+{%- endmacro %}
+
+{# How many months a monthly flow from ytd_to_monthly covers (2 for 1-2月, more after a gap). #}
+{% macro months_covered(partition_by, period_expr='period') -%}
+    ({{ period_month(period_expr) }} - coalesce(lag({{ period_month(period_expr) }}) over (
+        partition by {{ partition_by | join(', ') }}, {{ period_year(period_expr) }}
+        order by {{ period_expr }}
+    ), 0))
+{%- endmacro %}
+
+
+{# The 8-byte float type: `double` in DuckDB, `double precision` in PostgreSQL. #}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}double{%- endmacro %}
+
+{% macro postgres__type_double() -%}double precision{%- endmacro %}

@@ -1,0 +1,33 @@
+with
+
+source as (
+    {{ current_vintage_rows('major_projects') }}
+),
+
+renamed as (
+    select
+        source._period as period,
+        source.project_code,
+        source.name,
+        source.project_type,
+        source.level,
+        source.is_qxwy,
+        source.total_investment,
+        source.annual_plan_investment,
+        source.completed_ytd,
+        source.completed_since_start,
+        source.start_month,
+        source.planned_end_month,
+        source.status,
+        {{ resolved_department_columns('responsible_dept', 'dept_alias', 'responsible_dept') }},
+        source.street,
+        {{ lineage_columns('major_projects', 'source') }}
+    from source
+    {{ join_department_alias('source.responsible_dept', 'dept_alias') }}
+),
+
+final as (
+    select * from renamed
+)
+
+select * from final
