@@ -1,0 +1,75 @@
+"""Publication and what people read. The publication asset sits behind the blocking
+quality checks: when a check fails, Dagster skips it and the earlier version stays."""
+
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from expectations import gate, quality_report
+from ingest import settings
+from orchestration.assets.quality import QUALITY_KEY
+from orchestration.partitions import monthly_partitions, single_run
+from orchestration.resources import WarehouseResource
+from publish import publication, reports
+
+PUBLICATION_KEY = AssetKey(["published", "publication"])
+
+
+def _override_record(verdict: gate.GateResult) -> dict | None:
+    """The sign-offs whose overrides let this version publish, printed on every output."""
+    if verdict.status != "overridden":
+        return None
+    used = [s for s in verdict.signoffs if set(s.overrides) & set(verdict.overridden)]
+    latest = used[-1] if used else verdict.signoffs[-1]
+    return {"signed_by": latest.signed_by, "signed_at": latest.signed_at.isoformat(timespec="seconds"),
+            "reason": latest.reason, "overrides": sorted(verdict.overridden)}
+
+
+@asset(
+    key=PUBLICATION_KEY,
+    group_name="publish",
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run,
+    deps=[QUALITY_KEY],
+    description="发布：已通过质量关的月度指标快照 / immutable published version per period",
+    kinds={"duckdb"},
+)
+def publication_asset(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    versions = {}
+    with warehouse.connect() as con:
+        for period in context.partition_keys:
+            verdict = gate.evaluate_gate(con, period)
+            if not verdict.passed:  # a multi-period run still publishes only what passed
+                context.log.warning(f"{period}: gate blocked, earlier publication stays")
+                continue
+            versions[period] = publication.publish_period(
+                con, period,
+                gate_result=verdict.status,
+                override=_override_record(verdict),
+                input_vintages=publication.current_inputs(con, period),
+            )
+            quality_report.write_quality_report(con, period, settings.reports_path() / "quality")
+        quality_report.write_quality_index(con, settings.reports_path() / "quality")
+        publication.write_analyst_copy(con, settings.home())
+    return MaterializeResult(metadata={
+        "versions": MetadataValue.md("\n".join(f"- {p}: v{v}" for p, v in versions.items()) or "—"),
+    })
+
+
+@asset(
+    key=AssetKey(["reports", "monthly_brief"]),
+    group_name="publish",
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run,
+    deps=[PUBLICATION_KEY],
+    description="月度专报与季度通报（HTML + xlsx），只用已发布版本 / briefs from published versions only",
+    kinds={"html", "excel"},
+)
+def report_assets(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    written = []
+    with warehouse.connect() as con:
+        for period in context.partition_keys:
+            if publication.latest_published_version(con, period) is None:
+                continue
+            written += reports.write_reports(con, period, settings.reports_path(),
+                                             quarterly=period.endswith(("-03", "-06", "-09", "-12")))
+    return MaterializeResult(metadata={"files": MetadataValue.md("\n".join(f"- {p}" for p in written) or "—")})

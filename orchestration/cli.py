@@ -1,0 +1,338 @@
+"""`svcmon`: the command line of the platform. Commands call into ingest/, expectations/,
+publish/ and the Dagster jobs; they hold no business rules of their own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+
+from ingest import landing, settings
+from ingest.registry import month_range
+
+app = typer.Typer(help="鹿城区服务业“十百千”监测数据平台 / Lucheng services-sector monitoring warehouse",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+
+DEMO_FIRST, DEMO_LAST = "2023-01", "2024-12"
+PeriodOpt = Annotated[str | None, typer.Option("--period", help="YYYY-MM")]
+
+
+def _check_period(value: str) -> str:
+    try:
+        dt.datetime.strptime(value, "%Y-%m")
+    except ValueError:
+        raise typer.BadParameter(f"期间应为 YYYY-MM / period must be YYYY-MM, got {value!r}") from None
+    return value
+
+
+def _periods(period: str | None, first: str | None, last: str | None) -> list[str]:
+    if period:
+        return [_check_period(period)]
+    if first and last:
+        return month_range(_check_period(first), _check_period(last))
+    raise typer.BadParameter("请给出 --period 或 --from/--to / give --period or --from and --to")
+
+
+def _dagster_instance():
+    from dagster import DagsterInstance
+
+    if not os.environ.get("DAGSTER_HOME"):
+        dagster_home = settings.home() / "dagster"
+        dagster_home.mkdir(parents=True, exist_ok=True)
+        os.environ["DAGSTER_HOME"] = str(dagster_home)
+    return DagsterInstance.get()
+
+
+def _execute(job_name: str, first: str, last: str):
+    """One run of a job over [first, last] (a single dbt invocation for the whole range)."""
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def(job_name)
+    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+    return job.execute_in_process(instance=_dagster_instance(), tags=tags, raise_on_error=False)
+
+
+def _build_and_publish(periods: list[str]) -> dict[str, str]:
+    """Build once for the whole range, then check and publish each period on its own, so one
+    blocked month never holds back another. Returns period -> outcome."""
+    with console.status(f"构建数仓 / building the warehouse for {periods[0]}..{periods[-1]} (dbt)…"):
+        build = _execute("build_job", periods[0], periods[-1])
+    if not build.success:
+        console.print("[red]构建失败 / build failed; see the Dagster run logs[/red]")
+        raise typer.Exit(1)
+    outcomes = {}
+    for period in track(periods, description="质量审核与发布 / checks and publication", console=console):
+        run = _execute("publish_job", period, period)
+        outcomes[period] = "published" if run.success else "blocked"
+    return outcomes
+
+
+def _print_landing(results: list[landing.LandingResult], *, only_problems: bool = False) -> None:
+    table = Table(title="落地结果 / landing")
+    for col in ("文件 file", "报表 feed", "状态 status", "期间 period", "行数 rows", "原因 reason"):
+        table.add_column(col, overflow="fold")
+    labels = {"accepted": "[green]接收 accepted[/green]", "rejected": "[red]退回 rejected[/red]",
+              "duplicate": "[dim]重复 duplicate[/dim]"}
+    for r in results:
+        if only_problems and r.status != "rejected":
+            continue
+        table.add_row(r.file_name, r.feed_id or "—", labels[r.status], r.period or "—", str(r.rows), r.reason or "")
+    console.print(table)
+    counts = {s: sum(r.status == s for r in results) for s in labels}
+    console.print(f"接收 accepted {counts['accepted']} · 退回 rejected {counts['rejected']} · "
+                  f"重复 duplicate {counts['duplicate']}")
+
+
+@app.command()
+def land(
+    submitted_on: Annotated[str | None, typer.Option(help="所有文件的报送日期 / stated submission date (YYYY-MM-DD)")] = None,
+) -> None:
+    """落地收件箱中的所有文件 / land every file present in the inbox."""
+    stated = dt.date.fromisoformat(submitted_on) if submitted_on else None
+    con = landing.connect()
+    try:
+        inbox = settings.inbox_path()
+        files = landing.scan_inbox(inbox)
+        results = [landing.land_file(con, p, f, submitted_on=stated)
+                   for p, f in track(files, description="落地 / landing", console=console)]
+    finally:
+        con.close()
+    _print_landing(results)
+
+
+@app.command("demo-feeds")
+def demo_feeds(
+    first: Annotated[str, typer.Option("--from")] = DEMO_FIRST,
+    last: Annotated[str, typer.Option("--to")] = DEMO_LAST,
+    out: Annotated[Path | None, typer.Option(help="输出目录（默认收件箱）/ output folder, default the inbox")] = None,
+    seed: int = 7,
+    faults: Annotated[str, typer.Option(help="注入的错误 / faults, e.g. unit_slip,ytd_drop@2024-06")] = "",
+) -> None:
+    """生成演示报表 / write demo feeds for every due period."""
+    from ingest.demo import generate_demo_feeds
+
+    out = out or settings.inbox_path()
+    try:
+        manifest = generate_demo_feeds(out, _check_period(first), _check_period(last), seed=seed,
+                                       faults=[f for f in faults.split(",") if f])
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    console.print(f"写入 wrote {len(manifest.files)} files to {out}")
+
+
+@app.command()
+def demo(
+    faults: Annotated[str, typer.Option(help="注入的错误 / faults to inject")] = "",
+    seed: int = 7,
+) -> None:
+    """一键演示：全新 $SVCMON_HOME，演示报表 2023-01..2024-12 → 数仓 → 质量关 → 发布 → 报告。"""
+    from ingest.demo import DemoManifest, generate_demo_feeds
+
+    started = time.perf_counter()
+    home = settings.home()
+    for part in ("warehouse.duckdb", "warehouse.duckdb.wal", "published.duckdb", "inbox", "archive",
+                 "reports", "published", "dagster"):
+        target = home / part
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    inbox = settings.inbox_path()
+    manifest: DemoManifest = generate_demo_feeds(inbox, DEMO_FIRST, DEMO_LAST, seed=seed,
+                                                 faults=[f for f in faults.split(",") if f])
+    stated = {f.path: dt.date.fromisoformat(f.submitted_on) for f in manifest.files}
+    con = landing.connect()
+    try:
+        files = landing.scan_inbox(inbox)
+        results = [landing.land_file(con, p, f, submitted_on=stated.get(p.relative_to(inbox).as_posix()))
+                   for p, f in track(files, description="落地 / landing demo feeds", console=console)]
+    finally:
+        con.close()
+    _print_landing(results, only_problems=True)
+    periods = month_range(DEMO_FIRST, DEMO_LAST)
+    outcomes = _build_and_publish(periods)
+    with console.status("报告 / reports…"):
+        paths = _write_demo_reports(periods)
+    _print_summary(periods, outcomes)
+    console.print(f"\n数仓 warehouse: {settings.warehouse_path()}\n分析副本 analyst copy: {settings.published_copy_path()}")
+    console.print(f"质量报告 quality reports: {settings.reports_path() / 'quality' / 'quality_index.html'}")
+    for p in paths:
+        console.print(f"报告 report: {p}")
+    console.print(f"用时 elapsed: {time.perf_counter() - started:.0f} s")
+
+
+def _write_demo_reports(periods: list[str]) -> list[Path]:
+    """The latest published month's brief and the last published quarter's bulletin."""
+    from publish import publication, reports
+
+    con = landing.connect()
+    try:
+        published = [p for p in periods if publication.latest_published_version(con, p) is not None]
+        paths: list[Path] = []
+        if published:
+            paths += reports.write_reports(con, published[-1], settings.reports_path())
+        quarters = [p for p in published if p.endswith(("-03", "-06", "-09", "-12"))]
+        if quarters:
+            paths += reports.write_reports(con, quarters[-1], settings.reports_path(), quarterly=True)
+        return paths
+    finally:
+        con.close()
+
+
+def _print_summary(periods: list[str], outcomes: dict[str, str]) -> None:
+    from orchestration import status as status_queries
+
+    con = landing.connect()
+    try:
+        rows = status_queries.period_summary(con, periods)
+    finally:
+        con.close()
+    table = Table(title="各期结果 / per period")
+    for col in ("期间", "绿", "黄", "红", "—", "质量关 gate", "版本 version", "质量报告 quality report"):
+        table.add_column(col)
+    for r in rows:
+        gate_label = {"published": "[green]通过[/green]", "blocked": "[red]未通过[/red]"}.get(
+            outcomes.get(r["period"], ""), "—")
+        if r["gate_result"] == "overridden":
+            gate_label = "[yellow]签字放行[/yellow]"
+        table.add_row(r["period"], str(r["green"]), str(r["yellow"]), str(r["red"]), str(r["none"]), gate_label,
+                      f"v{r['version']}" if r["version"] else "—", r["quality_report"] or "—")
+    console.print(table)
+
+
+@app.command()
+def run(
+    period: PeriodOpt = None,
+    first: Annotated[str | None, typer.Option("--from")] = None,
+    last: Annotated[str | None, typer.Option("--to")] = None,
+) -> None:
+    """落地、构建、审核并发布通过质量关的各期 / land, build, check and publish each period whose gate passes."""
+    periods = _periods(period, first, last)
+    outcomes = _build_and_publish(periods)
+    _print_summary(periods, outcomes)
+    if any(v == "blocked" for v in outcomes.values()):
+        console.print("[yellow]部分期间未通过质量关：见质量报告 / some periods are blocked: see the quality report[/yellow]")
+
+
+@app.command()
+def status(
+    period: PeriodOpt = None,
+    first: Annotated[str | None, typer.Option("--from")] = None,
+    last: Annotated[str | None, typer.Option("--to")] = None,
+) -> None:
+    """各期状态：报表接收/迟报/退回、审核、发布 / per period: feeds, checks, publication."""
+    from orchestration import status as status_queries
+
+    con = landing.connect()
+    try:
+        periods = _periods(period, first, last) if (period or (first and last)) else status_queries.known_periods(con)
+        rows = status_queries.status_rows(con, periods)
+    finally:
+        con.close()
+    table = Table(title="平台状态 / status")
+    for col in ("期间", "已收 received", "迟报 late", "缺报 missing", "退回 rejected", "错误 errors",
+                "警告 warnings", "发布 published"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["period"], str(r["received"]), _flag(r["late"], "yellow"), _flag(r["missing"], "red"),
+                      _flag(r["rejected"], "red"), _flag(r["errors"], "red"), _flag(r["warnings"], "yellow"),
+                      r["published"] or "—")
+    console.print(table)
+
+
+def _flag(n: int, colour: str) -> str:
+    return f"[{colour}]{n}[/{colour}]" if n else "0"
+
+
+@app.command()
+def signoff(
+    period: Annotated[str, typer.Option("--period", help="YYYY-MM")],
+    by: Annotated[str, typer.Option("--by", help="签字人 / statistician's name")],
+    reason: Annotated[str, typer.Option("--reason", help="理由 / reason")],
+    override: Annotated[list[str] | None, typer.Option("--override", help="放行的检查 / check id to override")] = None,
+) -> None:
+    """统计人员签字（可放行阻断检查）/ record a statistician's review, optionally overriding checks."""
+    from expectations import gate
+
+    con = landing.connect()
+    try:
+        gate.record_signoff(con, _check_period(period), by, reason, list(override or []))
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        con.close()
+    console.print(f"已记录签字 / sign-off recorded for {period} by {by}")
+    if override:
+        console.print("重新发布 / publishing with the override…")
+        outcome = _execute("publish_job", period, period)
+        console.print("已发布 published" if outcome.success else "[red]仍未通过 still blocked[/red]")
+
+
+@app.command()
+def quality(period: Annotated[str, typer.Option("--period", help="YYYY-MM")]) -> None:
+    """写出质量报告 / write the quality report of a period and print its path."""
+    from expectations import quality_report, runner
+
+    con = landing.connect()
+    try:
+        runner.run_checks(con, [_check_period(period)])
+        path = quality_report.write_quality_report(con, period, settings.reports_path() / "quality")
+        quality_report.write_quality_index(con, settings.reports_path() / "quality")
+    finally:
+        con.close()
+    console.print(str(path))
+
+
+@app.command()
+def report(
+    period: Annotated[str, typer.Option("--period", help="YYYY-MM")],
+    quarterly: Annotated[bool, typer.Option("--quarterly", help="季度通报 / the quarterly bulletin")] = False,
+) -> None:
+    """月度专报（或季度通报）/ write the monthly brief (or quarterly bulletin) of a published period."""
+    from publish import reports
+
+    con = landing.connect()
+    try:
+        paths = reports.write_reports(con, _check_period(period), settings.reports_path(), quarterly=quarterly)
+    except reports.ReportRefused as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        con.close()
+    for p in paths:
+        console.print(str(p))
+
+
+@app.command()
+def export(
+    period: Annotated[str, typer.Option("--period", help="YYYY-MM")],
+    table: Annotated[str, typer.Option("--table", help="indicators|projects|tasks|scorecard|supervision|industry")],
+    out: Annotated[Path | None, typer.Option(help="输出文件 / output .xlsx")] = None,
+) -> None:
+    """导出 Excel 表 / export a published table to Excel for departments."""
+    from publish import excel, reports
+
+    out = out or settings.reports_path() / "exports" / f"{table}_{period}.xlsx"
+    con = landing.connect()
+    try:
+        path = excel.export_table(con, _check_period(period), table, out)
+    except (reports.ReportRefused, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        con.close()
+    console.print(str(path))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,74 @@
+"""The Dagster code location: assets, jobs, the inbox sensor and the monthly schedule."""
+
+
+from dagster import (
+    AssetSelection,
+    Definitions,
+    RunRequest,
+    SensorEvaluationContext,
+    SkipReason,
+    build_schedule_from_partitioned_job,
+    define_asset_job,
+    in_process_executor,
+    sensor,
+)
+from dagster_dbt import DbtCliResource
+
+from orchestration import inbox_watch
+from orchestration.assets.dbt import dbt_partitioned, dbt_unpartitioned
+from orchestration.assets.ingest import landing_assets
+from orchestration.assets.publish import publication_asset, report_assets
+from orchestration.assets.quality import quality_check_results
+from orchestration.dbt import DBT_EXECUTABLE, dbt_project
+from orchestration.partitions import monthly_partitions
+from orchestration.resources import WarehouseResource
+
+BUILD_GROUPS = ("ingest", "staging", "marts")
+
+build_job = define_asset_job(
+    "build_job",
+    selection=AssetSelection.groups(*BUILD_GROUPS),
+    partitions_def=monthly_partitions,
+    description="落地、dbt 构建 / land every inbox file and build the warehouse for a range of months",
+)
+publish_job = define_asset_job(
+    "publish_job",
+    selection=AssetSelection.groups("quality", "publish"),
+    partitions_def=monthly_partitions,
+    description="质量关与发布 / quality checks, gate, publication and reports for one month",
+)
+monthly_job = define_asset_job(
+    "monthly_publication_job",
+    selection=AssetSelection.all(),
+    partitions_def=monthly_partitions,
+    description="一个月的全流程 / land, build, check, publish and report one month",
+)
+
+# After the statistics due date (20th) of the next month: the month's publication.
+monthly_schedule = build_schedule_from_partitioned_job(monthly_job, day_of_month=21, hour_of_day=6)
+
+
+@sensor(job=monthly_job, minimum_interval_seconds=60, description="收件箱新文件 / new stable files in the inbox")
+def inbox_sensor(context: SensorEvaluationContext):
+    """Starts a run for every period a new, stable file touches."""
+    periods, cursor = inbox_watch.new_periods(context.cursor)
+    context.update_cursor(cursor)
+    if not periods:
+        return SkipReason("no new stable files")
+    return [RunRequest(run_key=f"{period}:{cursor_hash}", partition_key=period)
+            for period, cursor_hash in periods]
+
+
+defs = Definitions(
+    assets=[*landing_assets, dbt_unpartitioned, dbt_partitioned, quality_check_results,
+            publication_asset, report_assets],
+    jobs=[build_job, publish_job, monthly_job],
+    schedules=[monthly_schedule],
+    sensors=[inbox_sensor],
+    resources={
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "warehouse": WarehouseResource(),
+    },
+    # DuckDB allows one writer: steps run one after another in one process.
+    executor=in_process_executor,
+)

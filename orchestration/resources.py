@@ -1,0 +1,23 @@
+"""The warehouse as a Dagster resource: one DuckDB file, one writer at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+from dagster import ConfigurableResource
+
+from ingest import landing, settings
+
+
+class WarehouseResource(ConfigurableResource):
+    """Opens `$SVCMON_HOME/warehouse.duckdb`; connections are closed before dbt runs."""
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = landing.connect(settings.warehouse_path())
+        try:
+            yield con
+        finally:
+            con.close()
