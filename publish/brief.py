@@ -40,6 +40,8 @@ from publish.publication import (
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TITLE = "鹿城区服务业高质量发展“十百千”工程月度专报"
 OVERRIDE_LEAD = "本期数据经统计人员签字放行："
+# More departments than this in the top three ranks are counted, not named.
+TOP_NAMES_LIMIT = 6
 
 
 @dataclass
@@ -88,7 +90,7 @@ def load_published(con: duckdb.DuckDBPyConnection, period: str, version: int | N
 
 # --- figures and narrative -------------------------------------------------------------------
 def _level(rows: list[dict], level: str) -> list[dict]:
-    return [r for r in rows if r.get("level") == level]
+    return [r for r in rows if r.get("row_level") == level]
 
 
 def _visible(row: dict, column: str):
@@ -103,12 +105,12 @@ def headline_figures(data: PublishedPeriod) -> dict:
     total = next(iter(_level(data.industry, "total")), None)
     groups = [
         {
-            "name": r["name"],
+            "name": r["row_name"],
             "revenue_ytd_yi": wan_to_yi(_visible(r, "revenue_ytd")),
             "yoy_pct": _visible(r, "yoy_pct"),
-            "contribution_pct": _visible(r, "contribution_pct"),
+            "contribution_pct": _visible(r, "growth_contribution_pct"),
         }
-        for r in _level(data.industry, "group")
+        for r in _level(data.industry, "group_352")
     ]
     return {
         "revenue_ytd_yi": wan_to_yi(_visible(total, "revenue_ytd")) if total else None,
@@ -142,14 +144,18 @@ def project_figures(projects: list[dict]) -> dict:
         "completed_ytd_yi": completed,
         "annual_plan_yi": planned,
         "plan_completion_pct": completed / planned * 100 if planned else None,
-        "red_projects": [r["name"] for r in projects if r.get("light") == "红"],
+        "red_projects": [r["project_name"] for r in projects if r.get("light") == "红"],
     }
 
 
 def scorecard_figures(scorecard: list[dict]) -> dict:
-    ranked = sorted((r for r in scorecard if not is_missing(r.get("rank"))), key=lambda r: (r["rank"], r["dept_name"]))
+    ranked = sorted(
+        (r for r in scorecard if not is_missing(r.get("score_rank"))),
+        key=lambda r: (r["score_rank"], r.get("dept_sort_order") or 0, r["dept_name"]),
+    )
     return {
-        "top_departments": [r["dept_name"] for r in ranked if r["rank"] <= 3],
+        "top_departments": [r["dept_name"] for r in ranked if r["score_rank"] <= 3],
+        "first_count": sum(r["score_rank"] == 1 for r in ranked),
         "warned_departments": [r["dept_name"] for r in ranked if (r.get("reds") or 0) > 0],
         "praised_departments": [
             r["dept_name"] for r in ranked
@@ -198,7 +204,7 @@ def compose_narrative(data: PublishedPeriod) -> Narrative:
             if g["yoy_pct"] is not None:
                 part += f"，{change_phrase(g['yoy_pct'])}"
             if g["contribution_pct"] is not None:
-                part += f"，对全区营收增长的贡献率为{fmt_plain(g['contribution_pct'], 1)}%"
+                part += f"，拉动全区营收增长{fmt_plain(g['contribution_pct'], 2)}个百分点"
             parts.append(part)
         paragraphs.append(text + ("。分“352”类别看，" + "；".join(parts) + "。" if parts else "。"))
 
@@ -227,8 +233,12 @@ def compose_narrative(data: PublishedPeriod) -> Narrative:
 
     if score["top_departments"] or score["warned_departments"]:
         text = ""
-        if score["top_departments"]:
-            text += f"争先创优晾晒排名前列的单位为{join_names(score['top_departments'])}。"
+        top = score["top_departments"]
+        if len(top) > TOP_NAMES_LIMIT:
+            # Many tied ranks: a list of names would praise nobody in particular.
+            text += f"争先创优晾晒中，{len(top)}个单位位列前三名，其中{score['first_count']}个单位并列第一。"
+        elif top:
+            text += f"争先创优晾晒排名前列的单位为{join_names(top)}。"
         if score["warned_departments"]:
             text += f"亮灯督促：{join_names(score['warned_departments'])}有指标亮红灯。"
         paragraphs.append(text)
@@ -297,9 +307,10 @@ def revenue_series(con: duckdb.DuckDBPyConnection, data: PublishedPeriod) -> dic
             rows = data.industry
         else:
             rows = _rows(con, "industry", p, latest_published_version(con, p))
-        for r in _level(rows, "group"):
-            series.setdefault(r["name"], []).append((ytd_label(p), _visible(r, "revenue_ytd")))
-    return series
+        for r in _level(rows, "group_352"):
+            series.setdefault(r["row_name"], []).append((ytd_label(p), _visible(r, "revenue_ytd")))
+    # A group withheld all year (disclosure control) would be an empty line with a legend entry.
+    return {name: points for name, points in series.items() if any(v is not None for _, v in points)}
 
 
 def grouped_indicators(indicators: list[dict]) -> list[tuple[str, list[dict]]]:
@@ -324,7 +335,7 @@ def render_brief_html(con: duckdb.DuckDBPyConnection, period: str, version: int 
     series = revenue_series(con, data)
     if series:
         chart_images["revenue"] = charts.png_data_uri(charts.revenue_trend(series))
-    industry_shown = _level(data.industry, "group") + _level(data.industry, "division")
+    industry_shown = _level(data.industry, "group_352") + _level(data.industry, "division")
     return jinja_env().get_template("brief.html.j2").render(
         title=TITLE,
         period_title=period_title(period),
@@ -334,7 +345,7 @@ def render_brief_html(con: duckdb.DuckDBPyConnection, period: str, version: int 
         override=override_statement(data.record),
         narrative=narrative,
         total=next(iter(_level(data.industry, "total")), None),
-        groups=_level(data.industry, "group"),
+        groups=_level(data.industry, "group_352"),
         divisions=_level(data.industry, "division"),
         indicator_groups=grouped_indicators(data.indicators),
         open_items=[r for r in data.supervision if r.get("state") != "已销号"],

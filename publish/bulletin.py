@@ -88,7 +88,7 @@ def department_movement(end: PublishedPeriod, start: PublishedPeriod | None) -> 
         s = before.get(r["dept_name"], {})
         out.append({
             "dept_name": r["dept_name"],
-            "start_rank": s.get("rank"), "end_rank": r.get("rank"),
+            "start_rank": s.get("score_rank"), "end_rank": r.get("score_rank"),
             "start_greens": s.get("greens"), "end_greens": r.get("greens"),
             "start_reds": s.get("reds"), "end_reds": r.get("reds"),
             "red_light_indicators": r.get("red_light_indicators"),

@@ -16,7 +16,6 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
 
 from publish.contract import LIGHT_CHART_COLOURS  # noqa: E402
 from publish.labels import is_missing, wan_to_yi  # noqa: E402
@@ -78,29 +77,41 @@ def text_sample(text: str, size: int = 28) -> bytes:
     return _png(fig)
 
 
+def lights_by_department(indicator_rows: list[dict]) -> dict[str, dict[str, int]]:
+    """Per responsible department, how many of its indicators show each light (`—`: no light)."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in indicator_rows:
+        dept = row.get("owner_dept") or "—"
+        light = row.get("light") if row.get("light") in LIGHT_CHART_COLOURS else "—"
+        tally = counts.setdefault(dept, dict.fromkeys(LIGHT_CHART_COLOURS, 0))
+        tally[light] += 1
+    return counts
+
+
 def lights_matrix(indicator_rows: list[dict]) -> bytes:
-    """Department × indicator: one row per responsible department, one coloured cell per indicator."""
-    by_dept: dict[str, list[dict]] = {}
-    for row in sorted(indicator_rows, key=lambda r: (r.get("sort_order") or 0, r["indicator_id"])):
-        by_dept.setdefault(row.get("owner_dept") or "—", []).append(row)
-    depts = sorted(by_dept, key=lambda d: (-sum(r["light"] == "红" for r in by_dept[d]), d))
-    width = max((len(v) for v in by_dept.values()), default=1)
-    fig, ax = _figure(min(2.2 + 1.05 * width, 11), 0.9 + 0.42 * max(len(depts), 1))
-    for y, dept in enumerate(depts):
-        for x, row in enumerate(by_dept[dept]):
-            ax.add_patch(plt.Rectangle((x, y), 0.95, 0.85, color=LIGHT_CHART_COLOURS.get(row["light"], "#D9D9D9")))
-            ax.text(x + 0.475, y + 0.43, _shorten(row["indicator_name"], 6), ha="center", va="center", fontsize=7)
-    ax.set_xlim(0, width)
-    ax.set_ylim(len(depts), 0)
-    ax.set_yticks([i + 0.43 for i in range(len(depts))], depts, fontsize=8)
-    ax.set_xticks([])
-    for side in ("top", "right", "bottom", "left"):
+    """One stacked bar per responsible department: its indicators counted by light.
+
+    Counts, not one cell per indicator: a department leading thirty indicators would otherwise
+    squeeze every cell and label into an unreadable strip. Reds sort first.
+    """
+    counts = lights_by_department(indicator_rows)
+    depts = sorted(counts, key=lambda d: (-counts[d]["红"], -counts[d]["黄"], -sum(counts[d].values()), d))
+    fig, ax = _figure(7.5, 0.9 + 0.3 * max(len(depts), 1))
+    left = [0] * len(depts)
+    for light, colour in LIGHT_CHART_COLOURS.items():
+        widths = [counts[d][light] for d in depts]
+        ax.barh(depts, widths, left=left, color=colour, height=0.7, label=light if light != "—" else "不亮灯")
+        for y, (x0, w) in enumerate(zip(left, widths, strict=True)):
+            if w:
+                ax.text(x0 + w / 2, y, str(w), ha="center", va="center", fontsize=7)
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    ax.invert_yaxis()
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_xlabel("指标数（项）", fontsize=8)
+    for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_title("各责任单位指标亮灯情况", fontsize=11)
-    ax.legend(
-        handles=[Patch(color=c, label=k) for k, c in LIGHT_CHART_COLOURS.items()],
-        loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=4, fontsize=8, frameon=False,
-    )
+    ax.legend(loc="lower right", ncol=4, fontsize=8, frameon=False)
     return _png(fig)
 
 
@@ -123,7 +134,7 @@ def project_completion(project_rows: list[dict], time_progress_pct: float | None
     """Horizontal bars: each project's completion of its annual plan, coloured by its light."""
     rows = sorted(project_rows, key=lambda r: (r.get("completion_rate_pct") or 0))
     fig, ax = _figure(7.5, 0.9 + 0.32 * max(len(rows), 1))
-    names = [_shorten(r["name"], 14) for r in rows]
+    names = [_shorten(r["project_name"], 14) for r in rows]
     values = [0 if is_missing(r.get("completion_rate_pct")) else r["completion_rate_pct"] for r in rows]
     ax.barh(names, values, color=[LIGHT_CHART_COLOURS.get(r.get("light"), "#D9D9D9") for r in rows])
     if time_progress_pct is not None:

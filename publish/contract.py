@@ -37,11 +37,13 @@ LIGHT_FILLS: dict[str, str] = {"绿": "#C6EFCE", "黄": "#FFEB9C", "红": "#FFC7
 LIGHT_CHART_COLOURS: dict[str, str] = {"绿": "#4CAF50", "黄": "#F2C12E", "红": "#E5533D", "—": "#D9D9D9"}
 
 # fct_industry_352 levels, top down.
-INDUSTRY_LEVELS: tuple[str, ...] = ("total", "group", "industry_352", "section", "division")
-# fct_supervision_items states.
+# fct_industry_352 `row_level` values, top down (see _industry_352.yml): the 合计 row, the three
+# "352" groups, the ten "352" industries, the 门类 sections and their 大类 divisions.
+INDUSTRY_LEVELS: tuple[str, ...] = ("total", "group_352", "industry_352", "section", "division")
 INDUSTRY_LEVEL_LABELS: tuple[tuple[str, str], ...] = (
-    ("total", "合计"), ("group", "“352”类别"), ("industry_352", "“352”产业"), ("section", "门类"), ("division", "大类"),
+    ("total", "合计"), ("group_352", "“352”类别"), ("industry_352", "“352”产业"), ("section", "门类"), ("division", "大类"),
 )
+# fct_supervision_items states.
 STATE_CLOSED, STATE_OPEN, STATE_OVERDUE = "已销号", "未销号", "逾期"
 
 
@@ -100,9 +102,9 @@ def table_specs(ytd_label: str) -> dict[str, TableSpec]:
             "projects", "重大项目实施表", "fct_major_projects",
             (
                 ExportColumn("project_code", "项目代码", width=26),
-                ExportColumn("name", "项目名称", width=30),
+                ExportColumn("project_name", "项目名称", width=30),
                 ExportColumn("project_type", "项目类型", width=11),
-                ExportColumn("level", "项目级别", width=9),
+                ExportColumn("project_level", "项目级别", width=9),
                 ExportColumn("total_investment", "总投资(亿元)", "number", width=12),
                 ExportColumn("annual_plan_investment", "年度计划投资(亿元)", "number", width=14),
                 ExportColumn("completed_ytd", f"{ytd_label}完成投资(亿元)", "number", width=16),
@@ -115,23 +117,25 @@ def table_specs(ytd_label: str) -> dict[str, TableSpec]:
         "tasks": TableSpec(
             "tasks", "重点任务攻坚表", "fct_key_tasks",
             (
-                ExportColumn("indicator_name", "重点任务（指标）", width=36),
-                ExportColumn("unit", "单位", width=7, optional=True),
-                ExportColumn("value", f"{ytd_label}完成值", "number", width=13, optional=True),
-                ExportColumn("annual_target", "年度目标", "number", width=11, optional=True),
-                ExportColumn("completion_pct", "完成进度(%)", "pct", width=11, decimals=1, optional=True),
+                ExportColumn("seq_no", "序号", width=6),
+                ExportColumn("section_zh", "类别", width=12),
+                ExportColumn("task_name", "重点任务", width=36),
+                ExportColumn("target_and_deadline", "目标及时限", width=24),
+                ExportColumn("lead_dept", "牵头单位", width=16),
+                ExportColumn("status", "进展状态", width=10),
+                ExportColumn("indicator_value", f"{ytd_label}完成值", "number", width=13),
+                ExportColumn("annual_target", "年度目标", "number", width=11),
                 ExportColumn("light", "亮灯", "light", width=6),
-                ExportColumn("light_reason", "亮灯说明", width=16, optional=True),
-                ExportColumn("progress_note", "进展情况", width=40, optional=True),
-                ExportColumn("issues_note", "存在问题", width=30, optional=True),
-                ExportColumn("owner_dept", "责任单位", width=16, optional=True),
+                ExportColumn("light_reason", "亮灯说明", width=16),
+                ExportColumn("progress_note", "进展情况", width=40),
+                ExportColumn("issues_note", "存在问题", width=30),
             ),
-            order_by="indicator_name",
+            order_by="sort_order, task_id",
         ),
         "scorecard": TableSpec(
             "scorecard", "争先创优晾晒表", "fct_department_scorecard",
             (
-                ExportColumn("rank", "排名", "integer", width=6),
+                ExportColumn("score_rank", "排名", "integer", width=6),
                 ExportColumn("dept_name", "单位", width=22),
                 ExportColumn("score", "得分(分)", "number", width=9, decimals=1),
                 ExportColumn("indicators_owned", "牵头指标(项)", "integer", width=11),
@@ -144,7 +148,7 @@ def table_specs(ytd_label: str) -> dict[str, TableSpec]:
                 ExportColumn("files_missing", "未报送(份)", "integer", width=10),
                 ExportColumn("red_light_indicators", "亮红灯指标", width=36),
             ),
-            order_by="rank, dept_name",
+            order_by="score_rank, dept_sort_order, dept_name",
         ),
         "supervision": TableSpec(
             "supervision", "督导服务销号表", "fct_supervision_items",
@@ -163,18 +167,17 @@ def table_specs(ytd_label: str) -> dict[str, TableSpec]:
         "industry": TableSpec(
             "industry", "规上服务业分行业营业收入", "fct_industry_352",
             (
-                ExportColumn("level", "层级", width=10, labels=INDUSTRY_LEVEL_LABELS),
-                ExportColumn("code", "代码", width=10),
-                ExportColumn("name", "行业名称", width=30),
-                ExportColumn("enterprise_count_micro", "企业数(家)", "integer", width=10),
+                ExportColumn("row_level", "层级", width=10, labels=INDUSTRY_LEVEL_LABELS),
+                ExportColumn("row_code", "代码", width=10),
+                ExportColumn("row_name", "行业名称", width=30),
+                ExportColumn("enterprise_count", "企业数(家)", "integer", width=10),
                 ExportColumn("revenue_ytd", f"{ytd_label}营业收入(万元)", "number", width=16, disclosure=True),
                 ExportColumn("revenue_prior_ytd", "上年同期(万元)", "number", width=14, disclosure=True),
                 ExportColumn("yoy_pct", "同比增长(%)", "pct", width=11, decimals=1, disclosure=True),
-                ExportColumn("contribution_pct", "增长贡献率(%)", "pct", width=12, decimals=1, disclosure=True),
+                ExportColumn("growth_contribution_pct", "增长贡献(百分点)", "pct", width=14, decimals=2, disclosure=True),
+                ExportColumn("share_pct", "占比(%)", "pct", width=9, decimals=1, disclosure=True),
             ),
-            order_by="CASE level " + " ".join(
-                f"WHEN '{lv}' THEN {i}" for i, lv in enumerate(INDUSTRY_LEVELS)
-            ) + " ELSE 9 END, code",
+            order_by="sort_order, row_code",
         ),
     }
 

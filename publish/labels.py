@@ -52,9 +52,9 @@ def fmt_number(value, decimals: int = 2) -> str:
     """Thousands separators, trailing zeros kept to the stated precision; missing -> `—`."""
     if is_missing(value):
         return "—"
-    if decimals == 0:
-        return f"{value:,.0f}"
-    return f"{value:,.{decimals}f}"
+    text = f"{value:,.{decimals}f}"
+    # A tiny negative rounds to `-0.00`, which reads as a sign error: show it as zero.
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
 def fmt_value(value, decimals: int = 2) -> str:
@@ -69,6 +69,8 @@ def fmt_plain(value, decimals: int = 2) -> str:
     if is_missing(value):
         return "—"
     text = f"{value:.{decimals}f}"
+    if text.startswith("-") and not text.strip("-0."):
+        text = text[1:]
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

@@ -99,7 +99,9 @@ def normalise_vintages(input_vintages: list[dict]) -> list[dict]:
 
 
 def current_inputs(con: duckdb.DuckDBPyConnection, period: str) -> list[dict]:
-    """The latest accepted vintage of every (feed, scope) whose file covers `period`."""
+    """The latest accepted vintage of every (feed, period, scope) up to `period`: everything a
+    version of `period` is built from (YTD months, carried-forward quarters and five-year
+    totals reach back), so the version can be rebuilt exactly from the archive."""
     parse_period(period)
     if not _table_exists(con, "raw", "vintages"):
         return []
@@ -107,7 +109,7 @@ def current_inputs(con: duckdb.DuckDBPyConnection, period: str) -> list[dict]:
         """
         SELECT feed_id, scope, period, file_sha256
         FROM raw.vintages
-        WHERE period = ?
+        WHERE period <= ?
         QUALIFY row_number() OVER (PARTITION BY feed_id, period, scope ORDER BY vintage DESC) = 1
         """,
         [period],

@@ -91,14 +91,19 @@ def test_industry_table_suppresses_fewer_than_three_enterprises(published):
     con, out = published
     ws = _sheet(export_table(con, "2023-06", "industry", out / "ind352.xlsx"))
     header = _header(ws)
-    assert header[:5] == ["层级", "代码", "行业名称", "企业数(家)", "1-6月营业收入(万元)"]
+    assert header == ["层级", "代码", "行业名称", "企业数(家)", "1-6月营业收入(万元)", "上年同期(万元)",
+                      "同比增长(%)", "增长贡献(百分点)", "占比(%)"]
     rows = {r[1]: r for r in _data_rows(ws, len(INDUSTRY))}
-    assert rows["G3"][4:8] == ("—", "—", "—", "—")  # 2 enterprises: hidden
-    assert rows["G2"][4:8] == ("—", "—", "—", "—")  # the smallest sibling, else total − G1 − G2 = G3
-    assert rows["72"][4] == "—"
-    assert rows["51"][4] == 600000.0  # its section (L) is not shown: nothing to subtract from
-    assert rows["G3"][3] == 2  # the count itself is not confidential
-    assert rows["G1"][4] == 800000.0 and rows["合计"][0] == "合计"
+    hidden = ("—",) * 5
+    assert rows["两大幸福产业"][4:9] == hidden  # 2 enterprises: hidden
+    assert rows["五大新兴产业"][4:9] == hidden  # the smallest sibling, else 合计 − the other two gives it
+    assert rows["72"][4] == "—" and rows["88"][4] == "—"
+    assert rows["51"][4] == 600000.0 and rows["64"][4] == 343211.0
+    assert rows["两大幸福产业"][3] == 2  # the count itself is not confidential
+    assert rows["三大支撑性产业"][4] == 800000.0 and rows["三大支撑性产业"][7] == 9.0909
+    assert (rows["合计"][0], rows["51"][0], rows["三大支撑性产业"][0]) == ("合计", "大类", "“352”类别")
+    # Rows in the mart's sort_order: 合计, the 大类, then the groups.
+    assert [r[1] for r in _data_rows(ws, len(INDUSTRY))] == [r[1] for r in sorted(INDUSTRY, key=lambda r: r[-1])]
     notes = [c.value for row in ws.iter_rows(min_row=HEADER_ROW + len(INDUSTRY) + 1) for c in row if c.value]
     assert notes == [FOOTNOTE]
 
@@ -106,7 +111,7 @@ def test_industry_table_suppresses_fewer_than_three_enterprises(published):
 def test_footnote_absent_when_nothing_is_suppressed(tmp_path):
     con = make_warehouse(periods=())
     add_period(con, "2023-06")
-    con.execute("DELETE FROM marts.fct_industry_352 WHERE enterprise_count_micro < 3")
+    con.execute("DELETE FROM marts.fct_industry_352 WHERE enterprise_count < 3")
     publish(con, "2023-06")
     ws = _sheet(export_table(con, "2023-06", "industry", tmp_path / "i.xlsx"))
     assert FOOTNOTE not in [c.value for row in ws.iter_rows() for c in row]
@@ -130,29 +135,51 @@ def test_unpublished_period_and_unknown_table_are_refused(published, tmp_path):
         export_table(con, "2023-06", "salaries", tmp_path / "y.xlsx")
 
 
-def _row(level, code, revenue, count, suppressed=None):
-    return {"level": level, "code": code, "revenue_ytd": revenue, "enterprise_count_micro": count,
-            "suppressed": suppressed}
+def _row(level, code, revenue, count, suppressed=None, section=None, industry=None, group=None):
+    return {"row_level": level, "row_code": code, "revenue_ytd": revenue, "enterprise_count": count,
+            "suppressed": suppressed, "section_code": section, "industry_352": industry, "group_352": group}
+
+
+def _hidden(rows) -> set[str]:
+    return {r["row_code"] for r in mark_hidden(rows) if r[HIDDEN_KEY]}
 
 
 def test_complementary_suppression_within_a_section():
     rows = [
         _row("total", "合计", 1000, 50),
-        _row("section", "L", 300, 20),
-        _row("division", "71", 100, 9),
-        _row("division", "72", 20, 2),  # primary: 2 enterprises (the flag is missing: the count decides)
-        _row("division", "70", 180, 9),  # section K: not a sibling of 72
-        _row("section", "M", 700, 30),
+        _row("section", "L", 300, 20, section="L"),
+        _row("division", "71", 100, 9, section="L"),
+        _row("division", "72", 20, 2, section="L"),  # primary: 2 enterprises (no flag: the count decides)
+        _row("division", "70", 180, 9, section="K"),  # section K: not a sibling of 72
+        _row("section", "M", 700, 30, section="M"),
     ]
-    hidden = {r["code"] for r in mark_hidden(rows) if r[HIDDEN_KEY]}
-    assert hidden == {"72", "71"}  # 71 = L − 72 would leak 72 (70 is in another section)
+    assert _hidden(rows) == {"72", "71"}  # 71 = L − 72 would leak 72 (70 is in another section)
 
-    # One hidden child of a hidden parent leaks nothing new.
+    # A hidden parent: its hidden child leaks nothing through it, but the parent needs a partner.
     rows[1]["suppressed"] = True
-    rows[2]["enterprise_count_micro"] = 1
-    hidden = {r["code"] for r in mark_hidden(rows) if r[HIDDEN_KEY]}
-    assert hidden == {"L", "M", "71", "72"}  # L hidden → M (the total's other child) hides too
+    rows[2]["enterprise_count"] = 1
+    assert _hidden(rows) == {"L", "M", "71", "72"}  # L hidden → M (the 合计's other child) hides too
 
     # A table without a hierarchy: primary suppression only.
     flat = mark_hidden([{"name": "a", "enterprise_count": 2}, {"name": "b", "enterprise_count": 5}])
     assert [is_suppressed(r) for r in flat] == [True, False]
+
+
+def test_suppression_across_the_section_and_352_hierarchies():
+    # 大类 77 (2 enterprises) sits in 门类 N with 78, and in "352" 科技服务 with 73, which sits in 门类 M
+    # with 74. Hiding 78 alone would not do: 77 = 科技服务 − M + 74 … = 科技服务 − 73 and 73 = M − 74.
+    rows = [
+        _row("total", "合计", 1000, 60),
+        _row("section", "M", 500, 20, section="M"),
+        _row("division", "73", 200, 9, section="M", industry="科技服务"),
+        _row("division", "74", 300, 11, section="M", industry="会展"),
+        _row("section", "N", 500, 40, section="N"),
+        _row("division", "77", 40, 2, section="N", industry="科技服务"),
+        _row("division", "78", 460, 38, section="N", industry="文旅"),
+        _row("industry_352", "科技服务", 240, 11, industry="科技服务"),
+    ]
+    hidden = _hidden(rows)
+    # 78 is 77's only 门类 sibling; 73 its only "352" sibling; then 73 alone in M takes 74 with it.
+    assert hidden == {"77", "78", "73", "74"}
+    # Checked by hand: from what is shown (合计, M, N, 科技服务) 77 cannot be worked out —
+    # 科技服务 = 73 + 77 and M = 73 + 74 leave 77 tied to 73, whose only other tie is 74.

@@ -25,27 +25,46 @@ from publish.publication import (
     write_analyst_copy,
 )
 
+# The real mart columns (dbt_project/models/marts/*); rows fill the ones publish/ reads, the
+# rest stay NULL, so these tables prove publish/ works on the marts as built.
 MART_DDL = {
     "fct_indicator_progress": """period VARCHAR, indicator_id VARCHAR, indicator_name VARCHAR, unit VARCHAR,
         kind VARCHAR, owner_dept VARCHAR, value DOUBLE, annual_target DOUBLE, target_is_derived BOOLEAN,
         completion_pct DOUBLE, time_progress_pct DOUBLE, light VARCHAR, light_reason VARCHAR,
         target_2027 DOUBLE, value_since_2023 DOUBLE, completion_2027_pct DOUBLE, projected_2027 DOUBLE,
-        indicator_group VARCHAR, sort_order INTEGER""",
-    "fct_industry_352": """period VARCHAR, level VARCHAR, code VARCHAR, name VARCHAR, revenue_ytd DOUBLE,
-        revenue_prior_ytd DOUBLE, yoy_pct DOUBLE, contribution_pct DOUBLE, enterprise_count_micro INTEGER,
-        suppressed BOOLEAN""",
-    "fct_major_projects": """period VARCHAR, project_code VARCHAR, name VARCHAR, project_type VARCHAR,
-        level VARCHAR, total_investment DOUBLE, annual_plan_investment DOUBLE, completed_ytd DOUBLE,
-        completion_rate_pct DOUBLE, light VARCHAR, responsible_dept VARCHAR""",
-    "fct_department_scorecard": """period VARCHAR, dept_name VARCHAR, indicators_owned INTEGER, greens INTEGER,
-        yellows INTEGER, reds INTEGER, files_due INTEGER, files_on_time INTEGER, files_late INTEGER,
-        files_missing INTEGER, score DOUBLE, rank INTEGER, red_light_indicators VARCHAR""",
-    "fct_supervision_items": """period VARCHAR, item_id VARCHAR, responsible_dept VARCHAR, description VARCHAR,
-        raised_on DATE, due_on DATE, closed_on DATE, state VARCHAR, days_overdue INTEGER""",
-    "fct_key_tasks": """period VARCHAR, indicator_id VARCHAR, indicator_name VARCHAR, unit VARCHAR,
-        owner_dept VARCHAR, value DOUBLE, annual_target DOUBLE, light VARCHAR, progress_note VARCHAR""",
-    "fct_enterprise_cultivation": "period VARCHAR, uscc VARCHAR, name VARCHAR, tier VARCHAR, status VARCHAR",
-    "fct_talent": "period VARCHAR, category VARCHAR, talents INTEGER",
+        indicator_group VARCHAR, plan_ref VARCHAR, source_feed VARCHAR, sort_order INTEGER,
+        value_source_period VARCHAR""",
+    "fct_industry_352": """period VARCHAR, row_level VARCHAR, row_code VARCHAR, row_name VARCHAR,
+        section_code VARCHAR, industry_352 VARCHAR, group_352 VARCHAR, revenue_ytd DOUBLE,
+        revenue_prior_ytd DOUBLE, revenue_change DOUBLE, yoy_pct DOUBLE, growth_contribution_pct DOUBLE,
+        share_pct DOUBLE, enterprise_count INTEGER, enterprise_count_micro INTEGER, suppressed BOOLEAN,
+        sort_order INTEGER""",
+    "fct_major_projects": """period VARCHAR, project_code VARCHAR, project_name VARCHAR, project_type VARCHAR,
+        project_level VARCHAR, is_qxwy BOOLEAN, total_investment DOUBLE, annual_plan_investment DOUBLE,
+        completed_ytd DOUBLE, completed_since_start DOUBLE, completion_rate_pct DOUBLE,
+        time_progress_pct DOUBLE, light VARCHAR, light_reason VARCHAR, responsible_dept VARCHAR,
+        responsible_dept_raw VARCHAR, dept_resolved BOOLEAN, status VARCHAR, street VARCHAR,
+        start_month VARCHAR, planned_end_month VARCHAR, first_seen_year INTEGER, is_new_this_year BOOLEAN,
+        _file_name VARCHAR, _row_number INTEGER""",
+    "fct_key_tasks": """period VARCHAR, task_id VARCHAR, seq_no INTEGER, section_zh VARCHAR, task_name VARCHAR,
+        measure VARCHAR, target_and_deadline VARCHAR, responsible_units VARCHAR, lead_dept VARCHAR,
+        indicator_id VARCHAR, task_kind VARCHAR, due_month VARCHAR, status VARCHAR, status_basis VARCHAR,
+        indicator_value DOUBLE, annual_target DOUBLE, light VARCHAR, light_reason VARCHAR,
+        reported_this_period BOOLEAN, progress_note VARCHAR, progress_note_period VARCHAR,
+        issues_note VARCHAR, reporting_dept VARCHAR, sort_order INTEGER""",
+    "fct_department_scorecard": """period VARCHAR, dept_name VARCHAR, dept_sort_order INTEGER,
+        indicators_owned INTEGER, greens INTEGER, yellows INTEGER, reds INTEGER, no_lights INTEGER,
+        files_due INTEGER, files_on_time INTEGER, files_late INTEGER, files_missing INTEGER,
+        indicator_score DOUBLE, score DOUBLE, score_rank INTEGER, red_light_indicators VARCHAR,
+        late_or_missing_feeds VARCHAR""",
+    "fct_supervision_items": """period VARCHAR, item_id VARCHAR, responsible_dept VARCHAR,
+        responsible_dept_raw VARCHAR, dept_resolved BOOLEAN, description VARCHAR, raised_on DATE,
+        due_on DATE, closed_on DATE, reported_status VARCHAR, period_end DATE, state VARCHAR,
+        days_overdue INTEGER, closed_late BOOLEAN, _file_name VARCHAR, _row_number INTEGER""",
+    "fct_enterprise_cultivation": """period VARCHAR, tier VARCHAR, status VARCHAR, enterprise_count INTEGER,
+        entries INTEGER, exits INTEGER, replacements INTEGER""",
+    "fct_talent": """period VARCHAR, category VARCHAR, industry_352 VARCHAR, talents_in_list INTEGER,
+        talents_new_this_year INTEGER, talents_out INTEGER""",
 }
 
 # period 2023-06; time progress 50 %. Lights worked out by hand from INDICATORS.md:
@@ -60,21 +79,37 @@ INDICATORS = [
     ("rnd_intensity", "研发投入强度", "%", "rate", "区科技局", 1.75, 1.8, None, "黄", "重点任务", 502, None, None, None),
 ]
 
-# 万元. Group 两大潜力产业 and division 72 rest on 2 enterprises: suppressed in outputs.
+# 万元, a small hierarchy shaped like the real one (no 门类 rows): 合计 = the three "352" groups =
+# their 大类. 两大幸福产业 and its 大类 88, and 大类 72, rest on 2 enterprises: suppressed in
+# outputs. Contribution (百分点) = change / 合计 prior × 100, e.g. 三大支撑性产业
+# (800000 − 700000) / 1100000 × 100 = 9.09.
+INDUSTRY_COLUMNS = ("row_level", "row_code", "row_name", "section_code", "industry_352", "group_352",
+                    "revenue_ytd", "revenue_prior_ytd", "yoy_pct", "growth_contribution_pct",
+                    "enterprise_count", "suppressed", "sort_order")
 INDUSTRY = [
-    ("total", "合计", "规上服务业合计", 1234567.0, 1100000.0, 12.2333, 100.0, 120, False),
-    ("group", "G1", "三大支撑性产业", 800000.0, 700000.0, 14.2857, 74.3, 70, False),
-    ("group", "G2", "五大优势产业", 388889.0, 380000.0, 2.3392, 6.6, 48, False),
-    ("group", "G3", "两大潜力产业", 45678.0, 20000.0, 128.39, 19.1, 2, True),
-    ("division", "51", "批发业", 600000.0, 520000.0, 15.3846, 59.4, 40, False),
-    ("division", "72", "商务服务业", 45678.0, 20000.0, 128.39, 19.1, 2, True),
+    ("total", "合计", "规上服务业合计", None, None, None, 1234567.0, 1100000.0, 12.2333, 12.2333, 120, False, 0),
+    ("division", "51", "批发业", "F", "现代商贸", "三大支撑性产业", 600000.0, 520000.0, 15.3846, 7.2727, 40, False, 551),
+    ("division", "58", "多式联运和运输代理业", "G", "现代物流", "三大支撑性产业",
+     200000.0, 180000.0, 11.1111, 1.8182, 30, False, 658),
+    ("division", "64", "互联网和相关服务", "I", "信息服务", "五大新兴产业",
+     343211.0, 360000.0, -4.6636, -1.5263, 46, False, 864),
+    ("division", "72", "商务服务业", "L", "商务会展", "五大新兴产业", 45678.0, 20000.0, 128.39, 2.3344, 2, True, 972),
+    ("division", "88", "文化艺术业", "R", "文化旅游", "两大幸福产业", 45678.0, 20000.0, 128.39, 2.3344, 2, True, 1388),
+    ("group_352", "三大支撑性产业", "三大支撑性产业", None, None, "三大支撑性产业",
+     800000.0, 700000.0, 14.2857, 9.0909, 70, False, 20001),
+    ("group_352", "五大新兴产业", "五大新兴产业", None, None, "五大新兴产业",
+     388889.0, 380000.0, 2.3392, 0.8081, 48, False, 20002),
+    ("group_352", "两大幸福产业", "两大幸福产业", None, None, "两大幸福产业",
+     45678.0, 20000.0, 128.39, 2.3344, 2, True, 20003),
 ]
 
+# project_code, project_name, project_type, project_level, total, annual plan, ytd, rate %, light, dept
 PROJECTS = [
     ("2023-330302-72-01-000001", "鹿城广场国际时尚中心", "产业赋能型", "省重大", 30.0, 4.0, 2.0, 50.0, "绿", "区发改局"),
     ("2023-330302-72-01-000002", "江心屿西园改造提升工程", "生活美好型", "市重点", 8.0, 3.0, 0.5, 16.6667, "红", "区文化和广电旅游体育局"),
 ]
 
+# dept_name, owned, greens, yellows, reds, due, on time, late, missing, score, score_rank, red indicators
 SCORECARD = [
     ("区委组织部", 1, 1, 0, 0, 2, 2, 0, 0, 100.0, 1, None),
     ("区发改局", 3, 2, 0, 1, 3, 3, 0, 0, 80.0, 2, "累计实施重大项目"),
@@ -90,10 +125,12 @@ SUPERVISION = [
 ]
 
 
-def _insert(con, mart: str, rows: list[tuple]) -> None:
+def _insert(con, mart: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert rows giving only `columns`; the mart's other columns stay NULL."""
     if rows:
-        marks = ", ".join(["?"] * len(rows[0]))
-        con.executemany(f"INSERT INTO marts.{mart} VALUES ({marks})", rows)
+        names = ", ".join(columns)
+        marks = ", ".join(["?"] * len(columns))
+        con.executemany(f"INSERT INTO marts.{mart} ({names}) VALUES ({marks})", rows)
 
 
 def add_period(con, period: str, *, scale: float = 1.0, lights: dict | None = None, yoy_sign: float = 1.0) -> None:
@@ -101,23 +138,40 @@ def add_period(con, period: str, *, scale: float = 1.0, lights: dict | None = No
     `lights` overrides lights by indicator_id, `yoy_sign` flips the growth rates)."""
     lights = lights or {}
     month = int(period[5:])
-    _insert(con, "fct_indicator_progress", [
+    _insert(con, "fct_indicator_progress", (
+        "period", "indicator_id", "indicator_name", "unit", "kind", "owner_dept", "value", "annual_target",
+        "target_is_derived", "completion_pct", "time_progress_pct", "light", "light_reason", "target_2027",
+        "value_since_2023", "completion_2027_pct", "projected_2027", "indicator_group", "sort_order",
+    ), [
         (period, i, n, u, k, o, v * scale, t, False, c, month / 12 * 100, lights.get(i, light), None,
          g27, since, None if since is None else since / g27 * 100, proj, grp, so)
         for i, n, u, k, o, v, t, c, light, grp, so, g27, since, proj in INDICATORS
     ])
-    _insert(con, "fct_industry_352", [
-        (period, lv, code, name, rev, prior, yoy * yoy_sign, contrib, n, sup)
-        for lv, code, name, rev, prior, yoy, contrib, n, sup in INDUSTRY
+    _insert(con, "fct_industry_352", ("period", *INDUSTRY_COLUMNS), [
+        (period, *r[:8], r[8] * yoy_sign, *r[9:]) for r in INDUSTRY
     ])
-    _insert(con, "fct_major_projects", [(period, *p) for p in PROJECTS])
-    _insert(con, "fct_department_scorecard", [(period, *s) for s in SCORECARD])
-    _insert(con, "fct_supervision_items", [(period, *s) for s in SUPERVISION])
-    _insert(con, "fct_key_tasks", [
-        (period, "first_stores", "新引进品牌首店", "家", "区商务局", 3.0, 10.0, "红", "=HYPERLINK(\"x\")"),
+    _insert(con, "fct_major_projects", (
+        "period", "project_code", "project_name", "project_type", "project_level", "total_investment",
+        "annual_plan_investment", "completed_ytd", "completion_rate_pct", "light", "responsible_dept",
+        "_file_name", "_row_number",
+    ), [(period, *p, "重大项目.xlsx", n) for n, p in enumerate(PROJECTS, start=2)])
+    _insert(con, "fct_department_scorecard", (
+        "period", "dept_name", "indicators_owned", "greens", "yellows", "reds", "files_due", "files_on_time",
+        "files_late", "files_missing", "score", "score_rank", "red_light_indicators", "dept_sort_order",
+    ), [(period, *s, n) for n, s in enumerate(SCORECARD)])
+    _insert(con, "fct_supervision_items", (
+        "period", "item_id", "responsible_dept", "description", "raised_on", "due_on", "closed_on", "state",
+        "days_overdue",
+    ), [(period, *s) for s in SUPERVISION])
+    _insert(con, "fct_key_tasks", (
+        "period", "task_id", "seq_no", "task_name", "lead_dept", "indicator_id", "indicator_value",
+        "annual_target", "light", "progress_note", "sort_order",
+    ), [
+        (period, "T05", 5, "新引进品牌首店", "区商务局", "first_stores", 3.0, 10.0, "红", "=HYPERLINK(\"x\")", 5),
     ])
-    _insert(con, "fct_enterprise_cultivation", [(period, "91330302MA2AAAAA0X", "某商贸公司", "领跑企业", "在库")])
-    _insert(con, "fct_talent", [(period, "服务业领军人才", 1)])
+    _insert(con, "fct_enterprise_cultivation", ("period", "tier", "status", "enterprise_count"),
+            [(period, "领跑企业", "在库", 1)])
+    _insert(con, "fct_talent", ("period", "category", "talents_in_list"), [(period, "服务业领军人才", 1)])
 
 
 def make_warehouse(path=":memory:", periods=("2023-06",)) -> duckdb.DuckDBPyConnection:
@@ -251,18 +305,20 @@ def test_failure_mid_publication_writes_nothing(monkeypatch):
     assert con.execute("SELECT count(*) FROM published.publication_diff").fetchone()[0] == 0
 
 
-def test_current_inputs_takes_the_latest_vintage_per_scope_of_the_period():
+def test_current_inputs_takes_the_latest_vintage_per_scope_up_to_the_period():
     con = make_warehouse()
     con.executemany("INSERT INTO raw.vintages VALUES (?, ?, ?, ?, ?, current_timestamp)", [
         ("stats_services", "2023-06", "", "s1", 1),
         ("stats_services", "2023-06", "", "s2", 2),  # revision: replaces s1
         ("dept_task_progress", "2023-06", "区商务局", "t1", 1),
         ("dept_task_progress", "2023-06", "区科技局", "t2", 1),
-        ("stats_services", "2023-05", "", "old", 1),  # another period
+        ("stats_services", "2023-05", "", "may", 1),  # an earlier month the YTD figures build on
+        ("stats_services", "2023-07", "", "july", 1),  # a later month is not an input
     ])
     assert current_inputs(con, "2023-06") == [
         {"feed_id": "dept_task_progress", "scope": "区商务局", "period": "2023-06", "file_sha256": "t1"},
         {"feed_id": "dept_task_progress", "scope": "区科技局", "period": "2023-06", "file_sha256": "t2"},
+        {"feed_id": "stats_services", "scope": "", "period": "2023-05", "file_sha256": "may"},
         {"feed_id": "stats_services", "scope": "", "period": "2023-06", "file_sha256": "s2"},
     ]
 
@@ -321,3 +377,18 @@ def test_analyst_copy_is_a_complete_readable_snapshot(tmp_path):
     reader = duckdb.connect(str(target), read_only=True)
     assert reader.execute("SELECT max(version) FROM published.publication_log").fetchone()[0] == 2
     reader.close()
+
+
+def test_lineage_columns_are_published_and_a_new_mart_column_is_added():
+    con = make_warehouse()
+    publish(con, "2023-06")
+    (first, second) = published_rows(con, "fct_major_projects", "2023-06", order_by="project_code")
+    # add_period numbers the projects from spreadsheet row 2.
+    assert (first["_file_name"], first["_row_number"], second["_row_number"]) == ("重大项目.xlsx", 2, 3)
+
+    # The mart gains a column: version 2 carries it, version 1 reads NULL.
+    con.execute("ALTER TABLE marts.fct_talent ADD COLUMN talents_ytd INTEGER")
+    con.execute("UPDATE marts.fct_talent SET talents_ytd = 4")
+    assert publish(con, "2023-06") == 2
+    assert [r["talents_ytd"] for r in published_rows(con, "fct_talent", "2023-06")] == [4]
+    assert [r["talents_ytd"] for r in published_rows(con, "fct_talent", "2023-06", 1)] == [None]

@@ -18,14 +18,22 @@ from publish.brief import OVERRIDE_LEAD, monthly_narrative, render_brief_html
 from publish.bulletin import compose_bulletin_narrative, load_quarter, render_bulletin_html
 from publish.disclosure import FOOTNOTE
 from publish.reports import ReportRefused, write_reports
-from tests.test_publication import INDUSTRY, PROJECTS, add_period, make_warehouse, publish
+from tests.test_publication import (
+    INDUSTRY,
+    INDUSTRY_COLUMNS,
+    PROJECTS,
+    SCORECARD,
+    add_period,
+    make_warehouse,
+    publish,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 SIGNOFF = {"signed_by": "王统计", "signed_at": "2023-07-21", "reason": "平衡差异已核实", "overrides": ["balance_revenue"]}
 
 
-def _industry(code: str) -> tuple:
-    return next(r for r in INDUSTRY if r[1] == code)
+def _industry(code: str) -> dict:
+    return dict(zip(INDUSTRY_COLUMNS, next(r for r in INDUSTRY if r[1] == code), strict=True))
 
 
 def test_narrative_numbers_are_the_published_figures():
@@ -36,14 +44,15 @@ def test_narrative_numbers_are_the_published_figures():
 
     total = _industry("合计")
     assert f["revenue_ytd_yi"] == pytest.approx(1234567.0 / 10000)
-    assert f["revenue_yoy_pct"] == total[5]
+    assert f["revenue_yoy_pct"] == total["yoy_pct"]
     assert n.paragraphs[0].startswith("1-6月，全区规上服务业实现营业收入123.46亿元，同比增长12.2%")
     # Groups in order of contribution; the 2-enterprise group is not named with figures.
-    assert "三大支撑性产业实现营业收入80亿元，同比增长14.3%，对全区营收增长的贡献率为74.3%" in n.text
-    # 两大潜力产业 rests on 2 enterprises; 五大优势产业 is hidden with it, else 123.46 − 80 − 38.89
+    # Contribution in points: (800000 − 700000) / 1100000 × 100 = 9.09.
+    assert "三大支撑性产业实现营业收入80亿元，同比增长14.3%，拉动全区营收增长9.09个百分点" in n.text
+    # 两大幸福产业 rests on 2 enterprises; 五大新兴产业 is hidden with it, else 123.46 − 80 − 38.89
     # would give it away. Neither is named with figures.
-    assert "两大潜力产业" not in n.text and "4.57" not in n.text
-    assert "五大优势产业" not in n.text and "38.89" not in n.text
+    assert "两大幸福产业" not in n.text and "4.57" not in n.text
+    assert "五大新兴产业" not in n.text and "38.89" not in n.text
     assert [g["name"] for g in f["groups"] if g["revenue_ytd_yi"] is not None] == ["三大支撑性产业"]
 
     # Lights counted by hand from the six indicators: 3 green, 1 yellow, 2 red.
@@ -150,6 +159,21 @@ def test_first_quarter_starts_from_the_beginning_of_the_year():
     end, start = load_quarter(con, "2023-03")
     assert start is None
     assert "上季度末" not in compose_bulletin_narrative(end, start).text
+
+
+def test_many_tied_top_departments_are_counted_not_listed():
+    con = make_warehouse(periods=())
+    add_period(con, "2023-06")
+    # Seven more departments tied first with 区委组织部: 8 at rank 1, then ranks 2 and 3 → 10 in the top 3.
+    con.executemany(
+        "INSERT INTO marts.fct_department_scorecard (period, dept_name, score, score_rank, reds) VALUES (?, ?, ?, ?, ?)",
+        [("2023-06", f"单位{i}", 100.0, 1, 0) for i in range(7)],
+    )
+    publish(con, "2023-06")
+    n = monthly_narrative(con, "2023-06")
+    top3 = 8 + sum(1 for s in SCORECARD if s[10] in (2, 3))
+    assert f"争先创优晾晒中，{top3}个单位位列前三名，其中8个单位并列第一。" in n.text
+    assert "排名前列的单位为" not in n.text
 
 
 # --- fonts and rendering ------------------------------------------------------------------------
