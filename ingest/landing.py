@@ -165,11 +165,16 @@ def land_file(
     archive_root: Path | None = None,
     received_at: dt.datetime | None = None,
     submitted_on: dt.date | None = None,
+    file_name: str | None = None,
 ) -> LandingResult:
-    """Judge and land one file. Never raises for bad input: the result says why."""
+    """Judge and land one file. Never raises for bad input: the result says why.
+
+    `file_name` is the name the department gave the file when `path` is another copy of it
+    (an archive copy being re-landed): lineage and the period in the name come from it.
+    """
     received_at = received_at or dt.datetime.now()
     archive_root = archive_root or settings.archive_path()
-    name = path.name
+    name = file_name or path.name
 
     sha = sha256_of(path)
 
