@@ -34,6 +34,10 @@ def render_sources() -> str:
         lines += [
             f"      - name: {feed.feed_id}",
             f"        description: {_quote(f'{feed.name_zh} ({feed.owner_dept}, {feed.cadence})')}",
+            "        config:",
+            "          meta:",
+            # A 合计 row is data only in hierarchical feeds; elsewhere it is a file total.
+            f"            hierarchical: {str(feed.hierarchical).lower()}",
             "        columns:",
         ]
         for col in feed.columns:

@@ -76,6 +76,17 @@ def _build_and_publish(periods: list[str]) -> dict[str, str]:
     return outcomes
 
 
+def _report_paths(run) -> list[Path]:
+    """The files a report run wrote, from its materialization metadata."""
+    paths: list[Path] = []
+    for event in run.get_asset_materialization_events():
+        text = event.materialization.metadata.get("files")
+        for line in (text.value if text else "").splitlines():
+            if line.startswith("- "):
+                paths.append(Path(line[2:]))
+    return list(dict.fromkeys(paths))
+
+
 def _print_landing(results: list[landing.LandingResult], *, only_problems: bool = False) -> None:
     table = Table(title="落地结果 / landing")
     for col in ("文件 file", "报表 feed", "状态 status", "期间 period", "行数 rows", "原因 reason"):
@@ -172,20 +183,19 @@ def demo(
 
 def _write_demo_reports(periods: list[str]) -> list[Path]:
     """The latest published month's brief and the last published quarter's bulletin."""
-    from publish import publication, reports
+    from publish import publication
+    from publish.labels import is_quarter_end
 
     con = landing.connect()
     try:
         published = [p for p in periods if publication.latest_published_version(con, p) is not None]
-        paths: list[Path] = []
-        if published:
-            paths += reports.write_reports(con, published[-1], settings.reports_path())
-        quarters = [p for p in published if p.endswith(("-03", "-06", "-09", "-12"))]
-        if quarters:
-            paths += reports.write_reports(con, quarters[-1], settings.reports_path(), quarterly=True)
-        return paths
     finally:
         con.close()
+    wanted = published[-1:] + [p for p in published if is_quarter_end(p)][-1:]
+    paths: list[Path] = []
+    for period in dict.fromkeys(wanted):
+        paths += _report_paths(_execute("report_job", period, period))
+    return list(dict.fromkeys(paths))
 
 
 def _print_summary(periods: list[str], outcomes: dict[str, str]) -> None:
@@ -218,7 +228,14 @@ def run(
     """落地、构建、审核并发布通过质量关的各期 / land, build, check and publish each period whose gate passes."""
     periods = _periods(period, first, last)
     outcomes = _build_and_publish(periods)
+    published = [p for p, outcome in outcomes.items() if outcome == "published"]
+    paths: list[Path] = []
+    if published:
+        with console.status("报告 / reports…"):
+            paths = _report_paths(_execute("report_job", published[0], published[-1]))
     _print_summary(periods, outcomes)
+    for path in paths:
+        console.print(f"报告 report: {path}")
     if any(v == "blocked" for v in outcomes.values()):
         console.print("[yellow]部分期间未通过质量关：见质量报告 / some periods are blocked: see the quality report[/yellow]")
 
@@ -332,6 +349,34 @@ def export(
     finally:
         con.close()
     console.print(str(path))
+
+
+@app.command()
+def rebuild(
+    period: Annotated[str, typer.Option("--period", help="YYYY-MM")],
+    version: Annotated[int, typer.Option("--version", help="发布版本 / published version")],
+) -> None:
+    """从归档重建已发布版本并比对 / rebuild a published version from the archive and compare."""
+    from orchestration.rebuild import rebuild_version
+
+    target = settings.home() / "rebuild" / f"{_check_period(period)}_v{version}"
+    if target.exists():
+        shutil.rmtree(target)
+    con = landing.connect()
+    try:
+        with console.status("从归档重建 / rebuilding from the archive (dbt)…"):
+            result = rebuild_version(con, period, version, target)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        con.close()
+    if result.identical:
+        console.print(f"[green]一致 identical[/green]: {result.compared_rows} rows of {period} v{version} "
+                      f"rebuilt in {result.rebuilt_warehouse}")
+    else:
+        console.print(f"[red]不一致 differs[/red]: {result.differing_marts}")
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

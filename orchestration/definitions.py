@@ -17,8 +17,8 @@ from dagster_dbt import DbtCliResource
 from orchestration import inbox_watch
 from orchestration.assets.dbt import dbt_partitioned, dbt_unpartitioned
 from orchestration.assets.ingest import landing_assets
-from orchestration.assets.publish import publication_asset, report_assets
-from orchestration.assets.quality import quality_check_results
+from orchestration.assets.publish import PUBLICATION_KEY, REPORTS_KEY, publication_asset, report_assets
+from orchestration.assets.quality import QUALITY_KEY, quality_check_results
 from orchestration.dbt import DBT_EXECUTABLE, dbt_project
 from orchestration.partitions import monthly_partitions
 from orchestration.resources import WarehouseResource
@@ -33,9 +33,15 @@ build_job = define_asset_job(
 )
 publish_job = define_asset_job(
     "publish_job",
-    selection=AssetSelection.groups("quality", "publish"),
+    selection=AssetSelection.assets(QUALITY_KEY, PUBLICATION_KEY),
     partitions_def=monthly_partitions,
-    description="质量关与发布 / quality checks, gate, publication and reports for one month",
+    description="质量关与发布 / quality checks, the gate and publication for one month",
+)
+report_job = define_asset_job(
+    "report_job",
+    selection=AssetSelection.assets(REPORTS_KEY),
+    partitions_def=monthly_partitions,
+    description="月度专报、季度通报 / briefs and bulletins of published months",
 )
 monthly_job = define_asset_job(
     "monthly_publication_job",
@@ -62,7 +68,7 @@ def inbox_sensor(context: SensorEvaluationContext):
 defs = Definitions(
     assets=[*landing_assets, dbt_unpartitioned, dbt_partitioned, quality_check_results,
             publication_asset, report_assets],
-    jobs=[build_job, publish_job, monthly_job],
+    jobs=[build_job, publish_job, report_job, monthly_job],
     schedules=[monthly_schedule],
     sensors=[inbox_sensor],
     resources={

@@ -3,8 +3,12 @@
     scope and vintages"): per (feed, period, scope) the raw.vintages row with the highest
     `vintage`, and from raw.<feed_id> the whole file it names. A row left out of a newer
     vintage is gone: nothing is kept from older vintages.
+    A 合计 row stays only in hierarchical feeds (the registry's `hierarchical`, through the
+    source's meta), where the grand total is a row of its own; elsewhere it is the file's
+    sum, used by the balance checks on raw and never counted as data.
 #}
 {% macro current_vintage_rows(feed_id) -%}
+{%- set keep_total_rows = execute and graph.sources['source.' ~ project_name ~ '.raw.' ~ feed_id].config.meta.get('hierarchical', false) -%}
 select
     landed.*,
     current_vintage.vintage as _vintage
@@ -40,6 +44,9 @@ inner join (
         landed._file_sha256 = current_vintage.file_sha256
         and landed._period = current_vintage.period
         and landed._scope = current_vintage.scope
+{%- if not keep_total_rows %}
+where not coalesce(landed._is_total, false)
+{%- endif %}
 {%- endmacro %}
 
 

@@ -10,8 +10,10 @@ from orchestration.assets.quality import QUALITY_KEY
 from orchestration.partitions import monthly_partitions, single_run
 from orchestration.resources import WarehouseResource
 from publish import publication, reports
+from publish.labels import is_quarter_end
 
 PUBLICATION_KEY = AssetKey(["published", "publication"])
+REPORTS_KEY = AssetKey(["reports", "monthly_brief"])
 
 
 def _override_record(verdict: gate.GateResult) -> dict | None:
@@ -56,7 +58,7 @@ def publication_asset(context: AssetExecutionContext, warehouse: WarehouseResour
 
 
 @asset(
-    key=AssetKey(["reports", "monthly_brief"]),
+    key=REPORTS_KEY,
     group_name="publish",
     partitions_def=monthly_partitions,
     backfill_policy=single_run,
@@ -71,5 +73,5 @@ def report_assets(context: AssetExecutionContext, warehouse: WarehouseResource) 
             if publication.latest_published_version(con, period) is None:
                 continue
             written += reports.write_reports(con, period, settings.reports_path(),
-                                             quarterly=period.endswith(("-03", "-06", "-09", "-12")))
+                                             quarterly=is_quarter_end(period))
     return MaterializeResult(metadata={"files": MetadataValue.md("\n".join(f"- {p}" for p in written) or "—")})
