@@ -45,9 +45,10 @@ product_launches,新品首发活动,21,场,区商务局,2023-07-03
 exhibitions,举办展会活动,3,场,区商务局,2023-07-03
 """
 
-# 区人社局 training: 3,000 person-times of 金蓝领 by June.
+# 区人社局 training: 3,000 person-times of 金蓝领 by June; the file's 合计 row is not data.
 TRAINING_JUNE = """培训项目,本月人次,本年累计人次,填报单位
 金蓝领,500,3000,区人社局
+合计,500,3000,区人社局
 """
 
 
