@@ -15,31 +15,31 @@ from collections import defaultdict
 from pathlib import Path
 
 
-def step_seconds(run) -> dict[str, float]:
-    """Wall seconds per step of a finished in-process run, from its event timestamps."""
+def step_seconds(instance, run) -> dict[str, float]:
+    """Wall seconds per step of a finished run, from its event log timestamps."""
     started: dict[str, float] = {}
     spent: dict[str, float] = defaultdict(float)
-    for event in run.all_events:
+    for entry in instance.all_logs(run.run_id):
+        event = entry.dagster_event
+        if event is None:
+            continue
         if event.event_type_value == "STEP_START":
-            started[event.step_key] = event.timestamp
+            started[event.step_key] = entry.timestamp
         elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
-            spent[event.step_key] += event.timestamp - started.pop(event.step_key)
+            spent[event.step_key] += entry.timestamp - started.pop(event.step_key)
     return spent
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["SVCMON_HOME"] = str(Path(tmp) / "home")
-        os.environ["DAGSTER_HOME"] = str(Path(tmp) / "dagster")
-        Path(os.environ["DAGSTER_HOME"]).mkdir()
-        from dagster import DagsterInstance
-
         from ingest import landing, settings
         from ingest.demo import generate_demo_feeds
         from ingest.registry import month_range
+        from orchestration.cli import dagster_instance
         from orchestration.definitions import defs
 
-        instance = DagsterInstance.get()
+        instance = dagster_instance()
 
         def run(job: str, first: str, last: str):
             tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
@@ -58,18 +58,18 @@ def main() -> None:
         t0 = time.perf_counter()
         build = run("build_job", periods[0], periods[-1])
         build_s = time.perf_counter() - t0
-        steps = step_seconds(build)
+        steps = step_seconds(instance, build)
         dbt_s = sum(v for k, v in steps.items() if "dbt" in k)
         landing_assets_s = sum(v for k, v in steps.items() if k.startswith("raw__"))
 
         t0 = time.perf_counter()
         publish_steps = 0.0
         for period in periods:
-            publish_steps += sum(step_seconds(run("publish_job", period, period)).values())
+            publish_steps += sum(step_seconds(instance, run("publish_job", period, period)).values())
         publish_s = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        report_steps = sum(step_seconds(run("report_job", "2024-12", "2024-12")).values())
+        report_steps = sum(step_seconds(instance, run("report_job", "2024-12", "2024-12")).values())
         reports_s = time.perf_counter() - t0
         total_s = time.perf_counter() - total0
 

@@ -42,12 +42,15 @@ def _periods(period: str | None, first: str | None, last: str | None) -> list[st
     raise typer.BadParameter("请给出 --period 或 --from/--to / give --period or --from and --to")
 
 
-def _dagster_instance():
+def dagster_instance():
     from dagster import DagsterInstance
 
     if not os.environ.get("DAGSTER_HOME"):
         dagster_home = settings.home() / "dagster"
         dagster_home.mkdir(parents=True, exist_ok=True)
+        config = dagster_home / "dagster.yaml"
+        if not config.exists():  # the machines are offline: no telemetry
+            config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
         os.environ["DAGSTER_HOME"] = str(dagster_home)
     return DagsterInstance.get()
 
@@ -58,7 +61,7 @@ def _execute(job_name: str, first: str, last: str):
 
     job = defs.resolve_job_def(job_name)
     tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
-    return job.execute_in_process(instance=_dagster_instance(), tags=tags, raise_on_error=False)
+    return job.execute_in_process(instance=dagster_instance(), tags=tags, raise_on_error=False)
 
 
 def _build_and_publish(periods: list[str]) -> dict[str, str]:
