@@ -1,0 +1,47 @@
+"""The svcmon command line on a small home: land, status, refusals with clear messages."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from orchestration.cli import app
+
+runner = CliRunner()
+
+SERVICES = """鹿城区2023年1-2月规上服务业分行业主要指标
+行业代码,营业收入_本年累计,营业收入_上年同期
+合计,100,80
+"""
+
+
+def test_land_prints_accepted_and_rejected_files_and_status_counts_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("SVCMON_HOME", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "200")
+    inbox = tmp_path / "inbox" / "stats_services"
+    inbox.mkdir(parents=True)
+    (inbox / "分行业202302.csv").write_text(SERVICES, encoding="utf-8")
+    (inbox / "分行业202303.csv").write_text(SERVICES.replace("营业收入_本年累计", "收入"), encoding="utf-8")
+
+    result = runner.invoke(app, ["land", "--submitted-on", "2023-03-10"])
+    assert result.exit_code == 0, result.output
+    assert "接收 accepted 1" in result.output and "退回 rejected 1" in result.output
+    assert "缺少必填列" in result.output
+
+    result = runner.invoke(app, ["status", "--period", "2023-02"])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if "2023-02" in line)
+    assert row.split("│")[2].strip() == "1"  # received: the one accepted statistics file
+
+
+def test_bad_period_and_report_of_unpublished_period_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("SVCMON_HOME", str(tmp_path))
+    result = runner.invoke(app, ["status", "--period", "2023/02"])
+    assert result.exit_code != 0 and "YYYY-MM" in result.output
+    result = runner.invoke(app, ["report", "--period", "2023-02"])
+    assert result.exit_code == 2 and "未发布" in result.output
+
+
+def test_signoff_needs_a_name_and_a_reason(tmp_path, monkeypatch):
+    monkeypatch.setenv("SVCMON_HOME", str(tmp_path))
+    result = runner.invoke(app, ["signoff", "--period", "2023-02", "--by", " ", "--reason", "ok"])
+    assert result.exit_code == 2
