@@ -103,7 +103,8 @@ def scan_inbox(inbox: Path) -> list[tuple[Path, str | None]]:
     return found
 
 
-def _scope_of(feed: Feed, row: dict) -> str:
+def scope_of(feed: Feed, row: dict) -> str:
+    """A row's scope: its canonical 填报单位 in multi-department feeds, '' otherwise."""
     if not feed.scope_field:
         return ""
     written = row.get(feed.scope_field) or ""
@@ -210,7 +211,7 @@ def land_file(
     except FeedRejection as exc:
         return reject(exc.message)
 
-    scopes = [_scope_of(feed, row) for row in parsed.rows]
+    scopes = [scope_of(feed, row) for row in parsed.rows]
     file_scopes = sorted(set(scopes)) if feed.scope_field else [""]
     effective_submission = submitted_on or parsed.reported_on or received_at.date()
     archive = _archive(path, feed_id, sha, archive_root)

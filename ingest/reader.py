@@ -53,11 +53,6 @@ _PERIOD_LABEL = re.compile(r"^报告期[:：]?$")
 # Fields whose text may say 合计 on a total row (besides the key and the first cell).
 _NAME_FIELDS = ("industry_name", "name", "zone_name", "indicator", "indicator_name")
 
-# Feeds whose amount column takes its unit per row: (value field, unit field, indicator field).
-PER_ROW_UNIT: dict[str, tuple[str, str, str]] = {
-    "dept_task_progress": ("value_ytd", "unit", "indicator_id"),
-}
-
 PARSERS: dict[str, Callable[[object], object]] = {
     "number": parse_number,
     "integer": parse_number,
@@ -377,7 +372,7 @@ def _is_total(row: Sequence[object], feed: Feed, header: HeaderMatch) -> bool:
 def _convert_per_row(ctx: _Context, record: dict, raw_row: Sequence[object]) -> tuple[str | None, str | None]:
     """dept_task_progress: value_ytd is in the indicator's unit; a different unit written
     in the row is converted. Returns (source unit note, parse error)."""
-    value_field, unit_field, indicator_field = PER_ROW_UNIT[ctx.feed.feed_id]
+    value_field, unit_field, indicator_field = ctx.feed.per_row_unit
     value = record[value_field]
     target = reference.indicator_unit(record[indicator_field]) if record[indicator_field] else None
     if value is None or not target:
@@ -520,7 +515,7 @@ def _read_data_rows(
                 ) from None
             if period:
                 column_periods.add(period)
-        if feed.feed_id in PER_ROW_UNIT:
+        if feed.per_row_unit:
             note, error = _convert_per_row(ctx, record, row)
             if note:
                 source_units.append(note)

@@ -58,6 +58,9 @@ class Column:
     additive: bool = False
     # Year-to-date flows that never fall within a year (逻辑审核).
     ytd_flow: bool = False
+    # A value whose canonical unit is per row: (field holding the unit the row states,
+    # field naming the indicator whose registry unit is canonical).
+    unit_from: tuple[str, str] | None = None
 
     @property
     def duckdb_type(self) -> str:
@@ -100,6 +103,11 @@ class Feed:
     @property
     def multi_department(self) -> bool:
         return self.scope_field is not None
+
+    @property
+    def per_row_unit(self) -> tuple[str, str, str] | None:
+        """(value field, unit field, indicator field) of a column whose unit is per row."""
+        return next(((c.field, *c.unit_from) for c in self.columns if c.unit_from), None)
 
     def column(self, field_name: str) -> Column:
         for c in self.columns:
@@ -412,7 +420,8 @@ _register(Feed(
         C("indicator_id", "指标代码", required=True),
         C("indicator_name", "指标名称"),
         # Unit is the indicator registry's, per row; the reader converts from the 单位 column.
-        C("value_ytd", "本年累计值", "number", required=True, aliases=("完成值",)),
+        C("value_ytd", "本年累计值", "number", required=True, aliases=("完成值",),
+          unit_from=("unit", "indicator_id")),
         C("unit", "单位"),
         C("progress_note", "进展情况"),
         C("issues_note", "存在问题"),

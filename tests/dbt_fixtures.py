@@ -25,8 +25,7 @@ from typing import Any
 
 import duckdb
 
-from ingest.landing import _scope_of as scope_of  # the landing's rule for a row's scope
-from ingest.landing import ensure_raw_schema
+from ingest.landing import ensure_raw_schema, scope_of
 from ingest.registry import get_feed, raw_table_columns
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
