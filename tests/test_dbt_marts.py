@@ -1,13 +1,15 @@
 """The marts beyond the indicator table, built by dbt from a tiny hand-written warehouse.
 
-One dbt build is shared by every test of this module (module fixture). Each expected number is
-worked out by hand in the comment above its assertion, from the raw rows written below.
+One dbt build is shared by every test of this module (module fixture); the incremental test copies
+it and runs the partitioned marts once more. Each expected number is worked out by hand in the
+comment above its assertion, from the raw rows written below.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 
 import pytest
 
@@ -341,3 +343,47 @@ def test_feed_owner_seed_mirrors_registry():
         assert row["multi_department"] == str(feed.multi_department).lower(), feed.feed_id
         assert row["feed_name_zh"] == feed.name_zh, feed.feed_id
 
+
+
+# --- the partitioned marts -----------------------------------------------------------------
+PARTITIONED_MARTS = (
+    "fct_indicator_progress", "fct_major_projects", "fct_key_tasks", "fct_department_scorecard",
+    "fct_supervision_items", "fct_industry_352", "fct_enterprise_cultivation", "fct_talent",
+)
+
+
+def _row_counts(db) -> dict[str, int]:
+    return {m: query(db, f"select count(*) as n from marts.{m}")[0]["n"] for m in PARTITIONED_MARTS}
+
+
+def test_incremental_run_rebuilds_only_the_month_asked_for(db, tmp_path):
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(db, copy)
+    # Revised lists for 2023-06 (the month rebuilt) and 2023-05 (outside it): 项目A done 2.4 / 1.6.
+    insert_raw(copy, "major_projects", [
+        _project("2022-330302-72-01-000001", "项目A", 4.0, 2.4),
+        _project("2023-330302-72-01-000002", "项目B", 2.0, 0.5),
+        _project("2023-330302-72-01-000003", "项目C", None, 0.7),
+    ], period="2023-06")
+    insert_raw(copy, "major_projects", [_project("2022-330302-72-01-000001", "项目A", 4.0, 1.6)],
+               period="2023-05")
+    run_dbt(copy, "run", "--select", "tag:partitioned",
+            vars={"as_of_date": AS_OF, "period_from": "2023-06", "period_to": "2023-06"})
+
+    def project_a(period):
+        return _one(copy, "select * from marts.fct_major_projects where period = ? and project_name = '项目A'",
+                    [period])
+
+    june = project_a("2023-06")
+    # 2.4 / 4.0 = 60 % ≥ time progress 50 % → 绿. Still first seen in 2022: the first year reads
+    # every list, not only the month rebuilt.
+    assert (june["completed_ytd"], june["completion_rate_pct"], june["light"]) == (2.4, pytest.approx(60.0), "绿")
+    assert (june["first_seen_year"], june["is_new_this_year"]) == (2022, False)
+    # May was not rebuilt: the old 1.2, not the revised 1.6.
+    assert project_a("2023-05")["completed_ytd"] == 1.2
+    # E1's June exit is judged against its May snapshot, which lies outside the range.
+    exits = _one(copy, "select exits from marts.fct_enterprise_cultivation"
+                       " where period = '2023-06' and tier = '领跑企业' and status = '调出'", [])
+    assert exits["exits"] == 1
+    # No period lost or doubled in any partitioned mart.
+    assert _row_counts(copy) == _row_counts(db)

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period',
+        on_schema_change='fail',
+        tags=['partitioned'],
+    )
+}}
 -- 重点服务业企业培育清单 over time: per (period, tier, status) the enterprises of the period's list,
 -- the entries listed this period, and the moves into 调出 (exits) and 替补 (replacements) since the
 -- enterprise's previous snapshot.
@@ -19,6 +28,15 @@ with_previous as (
     from listed
 ),
 
+-- Bounded after the lag, not in `listed`: an exit in the first period of the range is judged
+-- against the enterprise's snapshot before it.
+in_range as (
+    select * from with_previous
+    {% if is_incremental() %}
+        where period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+    {% endif %}
+),
+
 flagged as (
     select
         period,
@@ -28,7 +46,7 @@ flagged as (
         listed_month = period as is_entry,
         status = '调出' and coalesce(previous_status, '') <> '调出' as is_exit,
         status = '替补' and coalesce(previous_status, '') <> '替补' as is_replacement
-    from with_previous
+    from in_range
 ),
 
 -- Every (tier, status) seen in any period, so a count that falls to zero shows as 0.
@@ -37,7 +55,7 @@ grid as (
         periods.period,
         cells.tier,
         cells.status
-    from (select distinct period from listed) as periods
+    from (select distinct period from in_range) as periods
     cross join (select distinct
         tier,
         status

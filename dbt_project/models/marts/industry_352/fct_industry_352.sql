@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period',
+        on_schema_change='fail',
+        tags=['partitioned'],
+    )
+}}
 -- 规上服务业分行业营收: per period, one row per total, section, division, "352" industry and
 -- "352" group, with YoY growth, contribution to growth, share, and the enterprise counts that
 -- statistical disclosure control needs (a cell built from fewer than 3 enterprises is flagged).
@@ -5,6 +14,9 @@ with
 
 services as (
     select * from {{ ref('stg_stats_services__industries') }}
+    {% if is_incremental() %}
+        where period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+    {% endif %}
 ),
 
 industries as (
@@ -44,7 +56,11 @@ enterprises as (
     left join industries as divisions
         on divisions.level = 'division' and substr(stg.industry_code, 1, 2) = divisions.industry_code
     left join mapping on divisions.industry_code = mapping.industry_code
-    where not coalesce(stg._is_total, false)
+    where
+        not coalesce(stg._is_total, false)
+    {% if is_incremental() %}
+        and stg.period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+    {% endif %}
 ),
 
 -- Each enterprise row once per cell it belongs to.

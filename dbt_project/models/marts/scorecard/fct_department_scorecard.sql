@@ -1,17 +1,36 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period',
+        on_schema_change='fail',
+        tags=['partitioned'],
+    )
+}}
 -- 争先创优晾晒表: per (period, department) the lights of the indicators it owns, the files it owed
 -- and how they came, a score and a rank (rule in the yml).
 with
 
 periods as (
     select period from {{ ref('int_periods') }}
+    {% if is_incremental() %}
+        where period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+    {% endif %}
 ),
 
 indicators as (
     select * from {{ ref('fct_indicator_progress') }}
+    -- Same period only: the periods in range were rebuilt upstream in this run.
+    {% if is_incremental() %}
+        where period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+    {% endif %}
 ),
 
 files as (
     select * from {{ ref('int_marts_feed_submissions') }}
+    {% if is_incremental() %}
+        where period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+    {% endif %}
 ),
 
 departments as (

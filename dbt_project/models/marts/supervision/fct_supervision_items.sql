@@ -1,10 +1,23 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period',
+        on_schema_change='fail',
+        tags=['partitioned'],
+    )
+}}
 -- 督导服务销号表: each period's snapshot of the supervision items, with the state at the end of
 -- the period: 已销号 (closed by then), 逾期 (still open after its due date), 未销号 (open, not yet due).
 with
 
 items as (
     select * from {{ ref('stg_supervision_items__items') }}
-    where not coalesce(_is_total, false)
+    where
+        not coalesce(_is_total, false)
+    {% if is_incremental() %}
+        and period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+    {% endif %}
 ),
 
 dated as (

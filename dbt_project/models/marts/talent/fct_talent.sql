@@ -1,10 +1,23 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period',
+        on_schema_change='fail',
+        tags=['partitioned'],
+    )
+}}
 -- 服务业紧缺领军人才 counts by period, category and "352" field. No personal data: people are
 -- counted by person_key only.
 with
 
 talents as (
     select * from {{ ref('stg_talent_registry__talents') }}
-    where not coalesce(_is_total, false)
+    where
+        not coalesce(_is_total, false)
+    {% if is_incremental() %}
+        and period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+    {% endif %}
 ),
 
 classified as (

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period',
+        on_schema_change='fail',
+        tags=['partitioned'],
+    )
+}}
 -- 重点任务攻坚表: every task of 附件1 (ref_key_tasks) at every period of its year, with a status.
 -- A task measured by an indicator takes it from the indicator's light and value; any other task
 -- from the responsible department's 进展情况 (dept_task_progress rows whose 指标代码 is the task_id).
@@ -13,6 +22,10 @@ periods as (
         period_year,
         period_month
     from {{ ref('int_periods') }}
+    -- Bounds the output; notes and reports still read the whole year from staging.
+    {% if is_incremental() %}
+        where period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+    {% endif %}
 ),
 
 indicator_progress as (
@@ -24,6 +37,10 @@ indicator_progress as (
         light,
         light_reason
     from {{ ref('fct_indicator_progress') }}
+    -- Same period only: the periods in range were rebuilt upstream in this run.
+    {% if is_incremental() %}
+        where period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+    {% endif %}
 ),
 
 -- Progress rows reported for a task: under its task_id, or under its linked indicator.
