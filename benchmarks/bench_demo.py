@@ -37,13 +37,12 @@ def main() -> None:
         from ingest.demo import generate_demo_feeds
         from ingest.registry import month_range
         from orchestration.cli import dagster_instance
-        from orchestration.definitions import defs
+        from orchestration.runs import execute_range
 
         instance = dagster_instance()
 
         def run(job: str, first: str, last: str):
-            tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
-            return defs.resolve_job_def(job).execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+            return execute_range(job, first, last, instance=instance)
 
         periods = month_range("2023-01", "2024-12")
         total0 = time.perf_counter()

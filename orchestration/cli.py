@@ -17,6 +17,7 @@ from rich.table import Table
 
 from ingest import landing, settings
 from ingest.registry import month_range
+from orchestration.runs import execute_range
 
 app = typer.Typer(help="鹿城区服务业“十百千”监测数据平台 / Lucheng services-sector monitoring warehouse",
                   no_args_is_help=True, add_completion=False)
@@ -56,14 +57,7 @@ def dagster_instance():
 
 
 def _execute(job_name: str, first: str, last: str):
-    """One run of a job over [first, last] (a single dbt invocation for the whole range)."""
-    from orchestration.definitions import defs
-
-    job = defs.resolve_job_def(job_name)
-    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
-    # The console shows warnings and errors; the full log stays in the Dagster instance.
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    return job.execute_in_process(instance=dagster_instance(), tags=tags, run_config=quiet, raise_on_error=False)
+    return execute_range(job_name, first, last, instance=dagster_instance())
 
 
 def _build_and_publish(periods: list[str]) -> dict[str, str]:

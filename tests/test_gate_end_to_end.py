@@ -34,11 +34,9 @@ FAULTS = {
 def _run(job_name: str, first: str, last: str):
     from dagster import DagsterInstance
 
-    from orchestration.definitions import defs
+    from orchestration.runs import execute_range
 
-    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
-    return defs.resolve_job_def(job_name).execute_in_process(
-        instance=DagsterInstance.ephemeral(), tags=tags, raise_on_error=False)
+    return execute_range(job_name, first, last, instance=DagsterInstance.ephemeral(), quiet=False)
 
 
 def _query(home: Path, sql: str, params=()) -> list[tuple]:
