@@ -107,7 +107,10 @@ def land(
     submitted_on: Annotated[str | None, typer.Option(help="所有文件的报送日期 / stated submission date (YYYY-MM-DD)")] = None,
 ) -> None:
     """落地收件箱中的所有文件 / land every file present in the inbox."""
-    stated = dt.date.fromisoformat(submitted_on) if submitted_on else None
+    try:
+        stated = dt.date.fromisoformat(submitted_on) if submitted_on else None
+    except ValueError:
+        raise typer.BadParameter(f"日期应为 YYYY-MM-DD / date must be YYYY-MM-DD, got {submitted_on!r}") from None
     con = landing.connect()
     try:
         inbox = settings.inbox_path()
