@@ -173,6 +173,9 @@ def test_incomplete_month_is_blocked_and_not_published(built):
                      for e in publish.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
                      and not e.asset_check_evaluation_data.passed}
     assert "gate_stats_fai" in failed_checks  # due on 2023-07-20, never sent: completeness error
+    # The statisticians get the blocked month's quality report all the same.
+    report = (home / "reports" / "quality" / "quality_2023-06.html").read_text(encoding="utf-8")
+    assert "未通过" in report and "stats_fai.completeness.missing" in report
     assert query(home, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'published' "
                        "AND table_name = 'publication_log'") == [(0,)] or query(
         home, "SELECT count(*) FROM published.publication_log WHERE period = '2023-06'") == [(0,)]

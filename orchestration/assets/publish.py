@@ -49,7 +49,7 @@ def publication_asset(context: AssetExecutionContext, warehouse: WarehouseResour
                 override=_override_record(verdict),
                 input_vintages=publication.current_inputs(con, period),
             )
-            quality_report.write_quality_report(con, period, settings.reports_path() / "quality")
+        # The index shows what is published now.
         quality_report.write_quality_index(con, settings.reports_path() / "quality")
         publication.write_analyst_copy(con, settings.home())
     return MaterializeResult(metadata={

@@ -16,7 +16,8 @@ from dagster import (
     asset,
 )
 
-from expectations import gate, runner
+from expectations import gate, quality_report, runner
+from ingest import settings
 from ingest.registry import FEEDS
 from orchestration.partitions import monthly_partitions, single_run
 from orchestration.resources import WarehouseResource
@@ -61,11 +62,16 @@ def quality_check_results(context: AssetExecutionContext, warehouse: WarehouseRe
     with warehouse.connect() as con:
         results = runner.run_checks(con, periods, run_id=context.run.run_id)
         gates = {p: gate.evaluate_gate(con, p) for p in periods}
+        # Written before the gate decides, so a blocked month has its report for review too.
+        report_dir = settings.reports_path() / "quality"
+        reports = [quality_report.write_quality_report(con, p, report_dir) for p in periods]
+        quality_report.write_quality_index(con, report_dir)
     failed = [r for r in results if r.status == "failed"]
     yield MaterializeResult(metadata={
         "checks_run": len(results),
         "errors_failed": sum(r.severity == "error" for r in failed),
         "warnings": sum(r.severity == "warn" for r in failed),
+        "quality_reports": MetadataValue.md("\n".join(f"- {path}" for path in reports)),
         "gate": MetadataValue.md("\n".join(
             f"- {p}: {'通过 passed' if g.passed else '未通过 blocked'}"
             + (f" (放行 overridden: {', '.join(g.overridden)})" if g.overridden else "") for p, g in gates.items())),
