@@ -42,3 +42,28 @@
 {% macro default__type_double() -%}double{%- endmacro %}
 
 {% macro postgres__type_double() -%}double precision{%- endmacro %}
+
+
+{#
+    The months a partitioned run rebuilds (vars period_from / period_to, set by Dagster from
+    the run's partition range): the one home of that bound.
+#}
+{% macro in_run_periods(period_expr='period') -%}
+    {{ period_expr }} between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+{%- endmacro %}
+
+
+{#
+    The configuration every period mart shares: rebuilt a month at a time (delete+insert on
+    period, bounded by in_run_periods), full history on the first build, tagged for
+    Dagster's monthly-partitioned dbt asset.
+#}
+{% macro period_mart_config() -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'delete+insert',
+        'unique_key': 'period',
+        'on_schema_change': 'fail',
+        'tags': ['partitioned'],
+    }) }}
+{%- endmacro %}

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='period',
-        on_schema_change='fail',
-        tags=['partitioned'],
-    )
-}}
+{{ config(**period_mart_config()) }}
 -- 重点服务业企业培育清单 over time: per (period, tier, status) the enterprises of the period's list,
 -- the entries listed this period, and the moves into 调出 (exits) and 替补 (replacements) since the
 -- enterprise's previous snapshot.
@@ -33,7 +25,7 @@ with_previous as (
 in_range as (
     select * from with_previous
     {% if is_incremental() %}
-        where period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+        where {{ in_run_periods() }}
     {% endif %}
 ),
 

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='period',
-        on_schema_change='fail',
-        tags=['partitioned'],
-    )
-}}
+{{ config(**period_mart_config()) }}
 -- 主要指标进度表: one row per (period, indicator) for every registry indicator and every period
 -- of the spine. Partitioned by period: an incremental run rebuilds the periods in
 -- [var period_from, var period_to]; a full refresh builds every period.
@@ -19,7 +11,7 @@ registry as (
 lights as (
     select * from {{ ref('int_indicator_lights') }}
     {% if is_incremental() %}
-        where period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+        where {{ in_run_periods() }}
     {% endif %}
 ),
 

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='period',
-        on_schema_change='fail',
-        tags=['partitioned'],
-    )
-}}
+{{ config(**period_mart_config()) }}
 -- 规上服务业分行业营收: per period, one row per total, section, division, "352" industry and
 -- "352" group, with YoY growth, contribution to growth, share, and the enterprise counts that
 -- statistical disclosure control needs (a cell built from fewer than 3 enterprises is flagged).
@@ -15,7 +7,7 @@ with
 services as (
     select * from {{ ref('stg_stats_services__industries') }}
     {% if is_incremental() %}
-        where period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+        where {{ in_run_periods() }}
     {% endif %}
 ),
 
@@ -59,7 +51,7 @@ enterprises as (
     where
         not coalesce(stg._is_total, false)
     {% if is_incremental() %}
-        and stg.period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+        and {{ in_run_periods('stg.period') }}
     {% endif %}
 ),
 

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='period',
-        on_schema_change='fail',
-        tags=['partitioned'],
-    )
-}}
+{{ config(**period_mart_config()) }}
 -- 重大项目实施表: one row per (period, project) of each period's project list, with the
 -- completion of the annual investment plan and its light (the cumulative rule of INDICATORS.md).
 with
@@ -34,7 +26,7 @@ measured as (
     inner join first_seen on projects.project_code = first_seen.project_code
     -- Bounded here, not in `projects`: a project's first year needs every earlier list.
     {% if is_incremental() %}
-        where projects.period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+        where {{ in_run_periods('projects.period') }}
     {% endif %}
 ),
 

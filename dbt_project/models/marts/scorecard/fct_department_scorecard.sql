@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='period',
-        on_schema_change='fail',
-        tags=['partitioned'],
-    )
-}}
+{{ config(**period_mart_config()) }}
 -- 争先创优晾晒表: per (period, department) the lights of the indicators it owns, the files it owed
 -- and how they came, a score and a rank (rule in the yml).
 with
@@ -14,7 +6,7 @@ with
 periods as (
     select period from {{ ref('int_periods') }}
     {% if is_incremental() %}
-        where period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+        where {{ in_run_periods() }}
     {% endif %}
 ),
 
@@ -22,14 +14,14 @@ indicators as (
     select * from {{ ref('fct_indicator_progress') }}
     -- Same period only: the periods in range were rebuilt upstream in this run.
     {% if is_incremental() %}
-        where period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+        where {{ in_run_periods() }}
     {% endif %}
 ),
 
 files as (
     select * from {{ ref('int_marts_feed_submissions') }}
     {% if is_incremental() %}
-        where period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+        where {{ in_run_periods() }}
     {% endif %}
 ),
 

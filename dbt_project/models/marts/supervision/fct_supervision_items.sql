@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='period',
-        on_schema_change='fail',
-        tags=['partitioned'],
-    )
-}}
+{{ config(**period_mart_config()) }}
 -- 督导服务销号表: each period's snapshot of the supervision items, with the state at the end of
 -- the period: 已销号 (closed by then), 逾期 (still open after its due date), 未销号 (open, not yet due).
 with
@@ -16,7 +8,7 @@ items as (
     where
         not coalesce(_is_total, false)
     {% if is_incremental() %}
-        and period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+        and {{ in_run_periods() }}
     {% endif %}
 ),
 

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='period',
-        on_schema_change='fail',
-        tags=['partitioned'],
-    )
-}}
+{{ config(**period_mart_config()) }}
 -- 服务业紧缺领军人才 counts by period, category and "352" field. No personal data: people are
 -- counted by person_key only.
 with
@@ -16,7 +8,7 @@ talents as (
     where
         not coalesce(_is_total, false)
     {% if is_incremental() %}
-        and period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+        and {{ in_run_periods() }}
     {% endif %}
 ),
 

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='period',
-        on_schema_change='fail',
-        tags=['partitioned'],
-    )
-}}
+{{ config(**period_mart_config()) }}
 -- 重点任务攻坚表: every task of 附件1 (ref_key_tasks) at every period of its year, with a status.
 -- A task measured by an indicator takes it from the indicator's light and value; any other task
 -- from the responsible department's 进展情况 (dept_task_progress rows whose 指标代码 is the task_id).
@@ -24,7 +16,7 @@ periods as (
     from {{ ref('int_periods') }}
     -- Bounds the output; notes and reports still read the whole year from staging.
     {% if is_incremental() %}
-        where period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+        where {{ in_run_periods() }}
     {% endif %}
 ),
 
@@ -39,7 +31,7 @@ indicator_progress as (
     from {{ ref('fct_indicator_progress') }}
     -- Same period only: the periods in range were rebuilt upstream in this run.
     {% if is_incremental() %}
-        where period between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+        where {{ in_run_periods() }}
     {% endif %}
 ),
 
