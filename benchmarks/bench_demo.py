@@ -33,8 +33,8 @@ def step_seconds(instance, run) -> dict[str, float]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["SVCMON_HOME"] = str(Path(tmp) / "home")
+        from demo import generate_demo_feeds
         from ingest import landing, settings
-        from ingest.demo import generate_demo_feeds
         from ingest.registry import month_range
         from orchestration.cli import dagster_instance
         from orchestration.runs import execute_range

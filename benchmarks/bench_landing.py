@@ -16,8 +16,8 @@ from pathlib import Path
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["SVCMON_HOME"] = str(Path(tmp) / "home")
+        from demo import generate_demo_feeds
         from ingest import landing, settings
-        from ingest.demo import generate_demo_feeds
 
         inbox = settings.inbox_path()
         t0 = time.perf_counter()

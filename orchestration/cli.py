@@ -131,7 +131,7 @@ def demo_feeds(
     faults: Annotated[str, typer.Option(help="注入的错误 / faults, e.g. unit_slip,ytd_drop@2024-06")] = "",
 ) -> None:
     """生成演示报表 / write demo feeds for every due period."""
-    from ingest.demo import generate_demo_feeds
+    from demo import generate_demo_feeds
 
     out = out or settings.inbox_path()
     try:
@@ -148,7 +148,7 @@ def demo(
     seed: int = 7,
 ) -> None:
     """一键演示：全新 $SVCMON_HOME，演示报表 2023-01..2024-12 → 数仓 → 质量关 → 发布 → 报告。"""
-    from ingest.demo import DemoManifest, generate_demo_feeds
+    from demo import DemoManifest, generate_demo_feeds
 
     started = time.perf_counter()
     home = settings.home()

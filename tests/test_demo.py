@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from stdnum.cn import ric, uscc
 
-from ingest.demo import (
+from demo import (
     FAULT_KINDS,
     MANIFEST_NAME,
     DemoManifest,

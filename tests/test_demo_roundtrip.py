@@ -9,8 +9,8 @@ from pathlib import PurePosixPath
 
 import pytest
 
+from demo import generate_demo_feeds
 from ingest import landing
-from ingest.demo import generate_demo_feeds
 
 pytestmark = pytest.mark.slow
 

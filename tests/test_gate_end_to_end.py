@@ -49,8 +49,8 @@ def _query(home: Path, sql: str, params=()) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
+    from demo import generate_demo_feeds
     from ingest import landing, settings
-    from ingest.demo import generate_demo_feeds
 
     home = tmp_path_factory.mktemp("gate") / "home"
     mp = pytest.MonkeyPatch()

@@ -30,15 +30,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ingest import registry
-from ingest.demo_feeds import (
+from demo.feeds import (
     BUILDERS,
     DemoWorld,
     enterprise_total_row,
     project_total_row,
 )
-from ingest.demo_tables import DemoTable, TableRow, write_table
-from ingest.demo_world import FIRST_YEAR, corrupt_uscc_check, rng_for, split_period, yoy_pct
+from demo.tables import DemoTable, TableRow, write_table
+from demo.world import FIRST_YEAR, corrupt_uscc_check, rng_for, split_period, yoy_pct
+from ingest import registry
 
 MANIFEST_NAME = ".demo_manifest.json"
 _PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

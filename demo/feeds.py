@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ingest import registry
-from ingest.demo_programmes import (
+from demo.programmes import (
     DEPT_WRITTEN,
     FAI_ROWS,
     TRAINING_UNITS,
@@ -32,8 +31,8 @@ from ingest.demo_programmes import (
     training_ytd,
     zone_figures,
 )
-from ingest.demo_tables import DemoTable, TableColumn, TableRow
-from ingest.demo_world import (
+from demo.tables import DemoTable, TableColumn, TableRow
+from demo.world import (
     SECTION_NAMES,
     SECTION_ORDER,
     EnterpriseWorld,
@@ -44,6 +43,7 @@ from ingest.demo_world import (
     split_period,
     yoy_pct,
 )
+from ingest import registry
 
 COMPILERS = ("王晓敏", "陈建国", "林丽娟", "周志强", "黄雅琪", "郑博文")
 

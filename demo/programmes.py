@@ -9,8 +9,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from ingest import reference, registry
-from ingest.demo_world import (
+from demo.world import (
     DIVISION_BY_CODE,
     FIRST_YEAR,
     REVENUE_SEASON,
@@ -24,6 +23,7 @@ from ingest.demo_world import (
     rng_for,
     split_period,
 )
+from ingest import reference, registry
 
 # --- major projects ----------------------------------------------------------------------
 PROVINCIAL_TOTAL_2023 = 139.5  # 附件1 第4项: 4 projects, 139.5 亿元
