@@ -17,10 +17,9 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-import duckdb
-
 from expectations.runner import CURRENT_VINTAGES_SQL, check_periods
-from expectations.store import CheckResult, ensure_quality_schema, rows_as_results, samples_json, table_exists
+from expectations.store import CheckResult, ensure_quality_schema, rows_as_results, samples_json
+from ingest.warehouse import Warehouse
 
 GATE_STATUS_ZH = {"passed": "通过", "overridden": "已签字放行", "failed": "未通过"}
 
@@ -68,9 +67,9 @@ class GateResult:
 _CURRENT_ALL = CURRENT_VINTAGES_SQL.replace("WHERE feed_id = ?", "")
 
 
-def current_vintages_of_period(con: duckdb.DuckDBPyConnection, period: str) -> list[tuple]:
+def current_vintages_of_period(con: Warehouse, period: str) -> list[tuple]:
     """(feed_id, scope, file_sha256, vintage, received_at) of the latest file of each scope of the period."""
-    if not table_exists(con, "raw", "vintages"):
+    if not con.table_exists("raw", "vintages"):
         return []
     return con.execute(
         f"SELECT feed_id, scope, file_sha256, vintage, received_at FROM ({_CURRENT_ALL}) WHERE period = ?",
@@ -78,7 +77,7 @@ def current_vintages_of_period(con: duckdb.DuckDBPyConnection, period: str) -> l
     ).fetchall()
 
 
-def _latest_results(con: duckdb.DuckDBPyConnection, period: str, current_files: set[str]) -> list[CheckResult]:
+def _latest_results(con: Warehouse, period: str, current_files: set[str]) -> list[CheckResult]:
     per_file = con.execute(
         """
         SELECT * FROM quality.check_results
@@ -99,7 +98,7 @@ def _latest_results(con: duckdb.DuckDBPyConnection, period: str, current_files: 
     return [r for r in results if r.file_sha256 is None or r.file_sha256 in current_files]
 
 
-def signoffs(con: duckdb.DuckDBPyConnection, period: str) -> list[Signoff]:
+def signoffs(con: Warehouse, period: str) -> list[Signoff]:
     ensure_quality_schema(con)
     rows = con.execute(
         "SELECT signed_at, period, signed_by, reason, overrides FROM quality.signoffs WHERE period = ? "
@@ -109,7 +108,7 @@ def signoffs(con: duckdb.DuckDBPyConnection, period: str) -> list[Signoff]:
     return [Signoff(a, p, b, r, json.loads(o or "[]")) for a, p, b, r, o in rows]
 
 
-def evaluate_gate(con: duckdb.DuckDBPyConnection, period: str) -> GateResult:
+def evaluate_gate(con: Warehouse, period: str) -> GateResult:
     (period,) = check_periods([period])
     ensure_quality_schema(con)
     vintages = current_vintages_of_period(con, period)
@@ -147,7 +146,7 @@ def evaluate_gate(con: duckdb.DuckDBPyConnection, period: str) -> GateResult:
     )
 
 
-def record_signoff(con: duckdb.DuckDBPyConnection, period: str, signed_by: str, reason: str,
+def record_signoff(con: Warehouse, period: str, signed_by: str, reason: str,
                    overrides: list[str] | None = None) -> None:
     """Record a statistician's sign-off: a review (no overrides) or overrides of failing error checks."""
     (period,) = check_periods([period])

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import jinja2
 
 from expectations.checks import MART_TARGET, expected_departments
 from expectations.gate import GATE_STATUS_ZH, GateResult, evaluate_gate
 from expectations.runner import check_periods, first_submissions, load_current_rows
-from expectations.store import CheckResult, ensure_quality_schema, table_exists
+from expectations.store import CheckResult, ensure_quality_schema
 from ingest.registry import FEEDS, Feed, month_end
+from ingest.warehouse import Warehouse
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 OUTLIER_HISTORY_PERIODS = 6
@@ -114,8 +114,8 @@ def _feed_of(result: CheckResult) -> Feed | None:
     return FEEDS.get(result.target.removeprefix("raw.")) if result.target.startswith("raw.") else None
 
 
-def _file_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    if not table_exists(con, "raw", "file_register"):
+def _file_names(con: Warehouse) -> dict[str, str]:
+    if not con.table_exists("raw", "file_register"):
         return {}
     return dict(con.execute("SELECT file_sha256, file_name FROM raw.file_register").fetchall())
 
@@ -141,8 +141,8 @@ def _check_view(result: CheckResult, overridden: set[str], files: dict[str, str]
     )
 
 
-def _completeness(con: duckdb.DuckDBPyConnection, period: str, as_of: dt.date) -> list[CompletenessRow]:
-    if not (table_exists(con, "raw", "file_register") and table_exists(con, "raw", "vintages")):
+def _completeness(con: Warehouse, period: str, as_of: dt.date) -> list[CompletenessRow]:
+    if not (con.table_exists("raw", "file_register") and con.table_exists("raw", "vintages")):
         return []
     rows = []
     for feed in FEEDS.values():
@@ -163,7 +163,7 @@ def _completeness(con: duckdb.DuckDBPyConnection, period: str, as_of: dt.date) -
     return rows
 
 
-def _outliers(con: duckdb.DuckDBPyConnection, period: str, warnings: list[CheckResult]) -> list[OutlierView]:
+def _outliers(con: Warehouse, period: str, warnings: list[CheckResult]) -> list[OutlierView]:
     views = []
     for result in warnings:
         feed = _feed_of(result)
@@ -184,16 +184,16 @@ def _outliers(con: duckdb.DuckDBPyConnection, period: str, warnings: list[CheckR
     return views
 
 
-def _last_publication(con: duckdb.DuckDBPyConnection, period: str) -> dt.datetime | None:
-    if not table_exists(con, "published", "publication_log"):
+def _last_publication(con: Warehouse, period: str) -> dt.datetime | None:
+    if not con.table_exists("published", "publication_log"):
         return None
     return con.execute("SELECT max(published_at) FROM published.publication_log WHERE period = ?",
                        [period]).fetchone()[0]
 
 
-def _revisions(con: duckdb.DuckDBPyConnection, period: str, since: dt.datetime | None) -> list[dict[str, Any]]:
+def _revisions(con: Warehouse, period: str, since: dt.datetime | None) -> list[dict[str, Any]]:
     """Vintages after the first of their scope; since the last publication when there was one."""
-    if not table_exists(con, "raw", "vintages"):
+    if not con.table_exists("raw", "vintages"):
         return []
     rows = con.execute(
         """
@@ -215,7 +215,7 @@ def _reading_order(result: CheckResult) -> tuple:
     return rank, result.target, result.check_id
 
 
-def report_data(con: duckdb.DuckDBPyConnection, period: str, *, as_of: dt.date | None = None) -> ReportData:
+def report_data(con: Warehouse, period: str, *, as_of: dt.date | None = None) -> ReportData:
     (period,) = check_periods([period])
     ensure_quality_schema(con)
     as_of = as_of or dt.date.today()
@@ -253,7 +253,7 @@ def report_file_name(period: str) -> str:
     return f"quality_{period}.html"
 
 
-def write_quality_report(con: duckdb.DuckDBPyConnection, period: str, out_dir: Path,
+def write_quality_report(con: Warehouse, period: str, out_dir: Path,
                          *, as_of: dt.date | None = None) -> Path:
     """Render the period's quality report to `out_dir/quality_<period>.html` and return its path."""
     data = report_data(con, period, as_of=as_of)
@@ -266,11 +266,11 @@ def write_quality_report(con: duckdb.DuckDBPyConnection, period: str, out_dir: P
     return path
 
 
-def write_quality_index(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:
+def write_quality_index(con: Warehouse, out_dir: Path) -> Path:
     """An index of every period with checks or vintages: gate status and counts, linking each report."""
     ensure_quality_schema(con)
     periods = {p for (p,) in con.execute("SELECT DISTINCT period FROM quality.check_results").fetchall()}
-    if table_exists(con, "raw", "vintages"):
+    if con.table_exists("raw", "vintages"):
         periods |= {p for (p,) in con.execute("SELECT DISTINCT period FROM raw.vintages").fetchall()}
     entries = []
     for period in sorted(periods, reverse=True):

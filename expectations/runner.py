@@ -17,8 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 from expectations.checks import (
     LINEAGE_SHOWN,
     MART_COLUMNS,
@@ -35,9 +33,9 @@ from expectations.store import (
     ensure_quality_schema,
     insert_results,
     samples_json,
-    table_exists,
 )
 from ingest.registry import FEEDS, Feed, month_end
+from ingest.warehouse import Warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -122,11 +120,11 @@ def gx_engine() -> GxEngine:
 
 # --- loading ---------------------------------------------------------------------------
 
-def current_vintages(con: duckdb.DuckDBPyConnection, feed_id: str) -> pd.DataFrame:
+def current_vintages(con: Warehouse, feed_id: str) -> pd.DataFrame:
     return con.execute(CURRENT_VINTAGES_SQL, [feed_id]).df()
 
 
-def load_current_rows(con: duckdb.DuckDBPyConnection, feed: Feed) -> pd.DataFrame:
+def load_current_rows(con: Warehouse, feed: Feed) -> pd.DataFrame:
     """Rows of every current vintage of the feed (the latest file of each (period, scope))."""
     frame = con.execute(
         f"""
@@ -162,7 +160,7 @@ def _sample(row: dict[str, Any], show: tuple[str, ...], personal: frozenset[str]
 
 # --- per-feed checks -------------------------------------------------------------------
 
-def _feed_results(con: duckdb.DuckDBPyConnection, feed: Feed, periods: list[str], history_of: Callable[[str], Any],
+def _feed_results(con: Warehouse, feed: Feed, periods: list[str], history_of: Callable[[str], Any],
                   make: Callable[..., CheckResult]) -> list[CheckResult]:
     vintages = current_vintages(con, feed.feed_id)
     vintages = vintages[vintages["period"].isin(periods)]
@@ -196,7 +194,7 @@ def _feed_results(con: duckdb.DuckDBPyConnection, feed: Feed, periods: list[str]
 
 # --- completeness ------------------------------------------------------------------------
 
-def _completeness_results(con: duckdb.DuckDBPyConnection, feed: Feed, period: str, as_of: dt.date,
+def _completeness_results(con: Warehouse, feed: Feed, period: str, as_of: dt.date,
                           make: Callable[..., CheckResult]) -> list[CheckResult]:
     if not feed.is_due_month(int(period[5:])) or as_of <= month_end(period):
         return []  # nothing owed (yet) for this period
@@ -225,7 +223,7 @@ def _completeness_results(con: duckdb.DuckDBPyConnection, feed: Feed, period: st
     return results
 
 
-def first_submissions(con: duckdb.DuckDBPyConnection, feed_id: str, period: str) -> dict[str, tuple]:
+def first_submissions(con: Warehouse, feed_id: str, period: str) -> dict[str, tuple]:
     """scope → (file name, sha256, submitted_on) of the first accepted file of each scope of the period.
 
     Lateness is judged on the first file: a revision after the due date is not a late arrival.
@@ -245,9 +243,9 @@ def first_submissions(con: duckdb.DuckDBPyConnection, feed_id: str, period: str)
 
 # --- marts -------------------------------------------------------------------------------
 
-def _mart_results(con: duckdb.DuckDBPyConnection, period: str, make: Callable[..., CheckResult]) -> list[CheckResult]:
+def _mart_results(con: Warehouse, period: str, make: Callable[..., CheckResult]) -> list[CheckResult]:
     schema, table = MART_TARGET.split(".")
-    if not table_exists(con, schema, table):
+    if not con.table_exists(schema, table):
         return []
     frame = con.execute(f"SELECT * FROM {MART_TARGET} WHERE period = ?", [period]).df()
     absent = [c for c in MART_COLUMNS if c not in frame.columns]
@@ -289,7 +287,7 @@ def _maker(run_id: str, checked_at: dt.datetime) -> Callable[..., CheckResult]:
     return make
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, periods: list[str], *, as_of: dt.date | None = None,
+def run_checks(con: Warehouse, periods: list[str], *, as_of: dt.date | None = None,
                run_id: str | None = None) -> list[CheckResult]:
     """Check every current vintage of `periods`, completeness at `as_of` (default today), and the mart."""
     periods = check_periods(periods)
@@ -310,7 +308,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, periods: list[str], *, as_of: dt.
     return results
 
 
-def record_dbt_results(con: duckdb.DuckDBPyConnection, run_results_json_path: Path | str, periods: list[str],
+def record_dbt_results(con: Warehouse, run_results_json_path: Path | str, periods: list[str],
                        run_id: str | None = None) -> list[CheckResult]:
     """Land dbt's test results (`target/run_results.json`) as model checks of each period given.
 

@@ -8,7 +8,7 @@ import math
 from dataclasses import astuple, dataclass, fields
 from typing import Any, Literal
 
-import duckdb
+from ingest.warehouse import Warehouse
 
 Severity = Literal["error", "warn"]
 Status = Literal["passed", "failed"]
@@ -73,7 +73,7 @@ class CheckResult:
 COLUMNS = tuple(f.name for f in fields(CheckResult))
 
 
-def ensure_quality_schema(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_quality_schema(con: Warehouse) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS quality")
     con.execute(CHECK_RESULTS_DDL)
     con.execute(SIGNOFFS_DDL)
@@ -110,7 +110,7 @@ def samples_json(rows: list[dict[str, Any]]) -> str:
     )
 
 
-def insert_results(con: duckdb.DuckDBPyConnection, results: list[CheckResult]) -> None:
+def insert_results(con: Warehouse, results: list[CheckResult]) -> None:
     if not results:
         return
     ensure_quality_schema(con)
@@ -119,13 +119,6 @@ def insert_results(con: duckdb.DuckDBPyConnection, results: list[CheckResult]) -
         f"INSERT INTO quality.check_results ({', '.join(COLUMNS)}) VALUES ({placeholders})",
         [list(astuple(r)) for r in results],
     )
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, table],
-    ).fetchone()[0])
 
 
 def rows_as_results(rows: list[tuple]) -> list[CheckResult]:

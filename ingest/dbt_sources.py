@@ -29,6 +29,8 @@ def render_sources() -> str:
         "        description: One row per judged file (accepted or rejected).",
         "      - name: vintages",
         "        description: One row per (accepted file, scope); the highest vintage of a scope is current.",
+        "      - name: current_vintages",
+        "        description: The latest accepted vintage of each scope (feed, period, scope); a view owned by landing.",
     ]
     for feed in FEEDS.values():
         lines += [

@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
-from ingest import reference, settings
+from ingest import reference, settings, warehouse
 from ingest.errors import FeedRejection
 from ingest.reader import ParsedFile, read_feed_file
 from ingest.registry import FEEDS, Feed, raw_table_columns
+from ingest.warehouse import Warehouse
 
 ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
 
@@ -49,6 +49,21 @@ CREATE TABLE IF NOT EXISTS raw.vintages (
     received_at TIMESTAMP NOT NULL
 )"""
 
+# "The latest accepted vintage of each scope": the one home of that rule. dbt (source
+# raw.current_vintages), the checks, the gate, publication and status all read this view.
+CURRENT_VINTAGES_DDL = """
+CREATE OR REPLACE VIEW raw.current_vintages AS
+SELECT vintages.feed_id, vintages.period, vintages.scope, vintages.file_sha256, vintages.vintage,
+       vintages.received_at
+FROM raw.vintages AS vintages
+INNER JOIN (
+    SELECT feed_id, period, scope, max(vintage) AS vintage
+    FROM raw.vintages
+    GROUP BY feed_id, period, scope
+) AS latest
+    ON vintages.feed_id = latest.feed_id AND vintages.period = latest.period
+    AND vintages.scope = latest.scope AND vintages.vintage = latest.vintage"""
+
 
 @dataclass
 class LandingResult:
@@ -63,18 +78,18 @@ class LandingResult:
     reason: str | None = None
 
 
-def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    path = path or settings.warehouse_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+def connect(path: Path | str | None = None) -> Warehouse:
+    """The warehouse (`path`, else `SVCMON_WAREHOUSE_URL` / `$SVCMON_HOME`), with the raw schema in place."""
+    con = warehouse.connect(path)
     ensure_raw_schema(con)
     return con
 
 
-def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_raw_schema(con: Warehouse) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(REGISTER_DDL)
     con.execute(VINTAGES_DDL)
+    con.execute(CURRENT_VINTAGES_DDL)
     for feed in FEEDS.values():
         cols = ", ".join(f'"{name}" {type_}' for name, type_ in raw_table_columns(feed))
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{feed.feed_id} ({cols})")
@@ -111,7 +126,7 @@ def scope_of(feed: Feed, row: dict) -> str:
     return reference.resolve_department(written) or reference.normalise_name(written)
 
 
-def _already_accepted(con: duckdb.DuckDBPyConnection, feed_id: str, sha: str) -> bool:
+def _already_accepted(con: Warehouse, feed_id: str, sha: str) -> bool:
     return bool(con.execute(
         "SELECT count(*) FROM raw.file_register WHERE feed_id = ? AND file_sha256 = ? AND status = 'accepted'",
         [feed_id, sha],
@@ -159,7 +174,7 @@ def _raw_arrow(feed: Feed, parsed: ParsedFile, sha: str, scopes: list[str], inge
 
 
 def land_file(
-    con: duckdb.DuckDBPyConnection,
+    con: Warehouse,
     path: Path,
     feed_id: str | None,
     *,
@@ -229,11 +244,7 @@ def land_file(
                         [feed_id, parsed.period, scope, sha, vintage, received_at])
             vintages.append(vintage)
         if parsed.rows:
-            con.register("landing_batch", _raw_arrow(feed, parsed, sha, scopes, ingested_at))
-            try:
-                con.execute(f"INSERT INTO raw.{feed_id} BY NAME SELECT * FROM landing_batch")
-            finally:
-                con.unregister("landing_batch")
+            con.insert_arrow(f"raw.{feed_id}", _raw_arrow(feed, parsed, sha, scopes, ingested_at))
         _register(con, sha=sha, feed_id=feed_id, file_name=name, archive=str(archive), sheet=parsed.sheet,
                   period=parsed.period, status="accepted", reason=None, received_at=received_at,
                   submitted_on=effective_submission, row_count=len(parsed.rows))
@@ -246,7 +257,7 @@ def land_file(
 
 
 def land_inbox(
-    con: duckdb.DuckDBPyConnection,
+    con: Warehouse,
     inbox: Path | None = None,
     *,
     archive_root: Path | None = None,

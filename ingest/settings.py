@@ -15,6 +15,11 @@ def warehouse_path() -> Path:
     return home() / "warehouse.duckdb"
 
 
+def warehouse_url() -> str:
+    """`SVCMON_WAREHOUSE_URL` (e.g. `postgresql://user:pass@host:5432/db`), else the DuckDB file."""
+    return os.environ.get("SVCMON_WAREHOUSE_URL") or f"duckdb://{warehouse_path()}"
+
+
 def published_copy_path() -> Path:
     return home() / "published.duckdb"
 

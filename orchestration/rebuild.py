@@ -11,9 +11,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from ingest import landing
+from ingest.warehouse import Warehouse
+from ingest.warehouse import connect as connect_warehouse
 from orchestration.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from publish import publication
 from publish.contract import PUBLISHED_MARTS, VERSION_COLUMN
@@ -32,7 +32,7 @@ class RebuildComparison:
         return not self.differing_marts
 
 
-def _rows(con: duckdb.DuckDBPyConnection, table: str, period: str, columns: list[str],
+def _rows(con: Warehouse, table: str, period: str, columns: list[str],
           version: int | None = None) -> list[tuple]:
     quoted = ", ".join(f'"{c}"' for c in columns)
     where = "period = ?" + (f" AND {VERSION_COLUMN} = ?" if version is not None else "")
@@ -40,7 +40,7 @@ def _rows(con: duckdb.DuckDBPyConnection, table: str, period: str, columns: list
     return sorted(con.execute(f"SELECT {quoted} FROM {table} WHERE {where}", params).fetchall(), key=repr)
 
 
-def rebuild_version(con: duckdb.DuckDBPyConnection, period: str, version: int, target_home: Path,
+def rebuild_version(con: Warehouse, period: str, version: int, target_home: Path,
                     as_of: dt.date | None = None) -> RebuildComparison:
     record = publication.publication_record(con, period, version)
     if record is None:
@@ -72,7 +72,7 @@ def rebuild_version(con: duckdb.DuckDBPyConnection, period: str, version: int, t
 
     differing: dict[str, tuple[int, int]] = {}
     compared = 0
-    rebuilt = duckdb.connect(str(warehouse), read_only=True)
+    rebuilt = connect_warehouse(warehouse, read_only=True)
     try:
         for mart in PUBLISHED_MARTS:
             columns = [c for (c,) in con.execute(

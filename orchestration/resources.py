@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import duckdb
 from dagster import ConfigurableResource
 
 from ingest import landing, settings
+from ingest.warehouse import Warehouse
 
 
 class WarehouseResource(ConfigurableResource):
     """Opens `$SVCMON_HOME/warehouse.duckdb`; connections are closed before dbt runs."""
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self) -> Iterator[Warehouse]:
         con = landing.connect(settings.warehouse_path())
         try:
             yield con

@@ -5,24 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
-
 from ingest import settings
 from ingest.registry import FEEDS
+from ingest.warehouse import Warehouse
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, table]).fetchone()[0])
-
-
-def known_periods(con: duckdb.DuckDBPyConnection) -> list[str]:
+def known_periods(con: Warehouse) -> list[str]:
     return [r[0] for r in con.execute(
         "SELECT DISTINCT period FROM raw.file_register WHERE period IS NOT NULL ORDER BY 1").fetchall()]
 
 
-def status_rows(con: duckdb.DuckDBPyConnection, periods: list[str], today: dt.date | None = None) -> list[dict]:
+def status_rows(con: Warehouse, periods: list[str], today: dt.date | None = None) -> list[dict]:
     today = today or dt.date.today()
     accepted = {}
     for feed_id, period, submitted in con.execute(
@@ -33,7 +26,7 @@ def status_rows(con: duckdb.DuckDBPyConnection, periods: list[str], today: dt.da
         "SELECT period, count(*) FROM raw.file_register WHERE status = 'rejected' AND period IS NOT NULL "
         "GROUP BY ALL").fetchall())
     checks: dict[str, tuple[int, int]] = {}
-    if _table_exists(con, "quality", "check_results"):
+    if con.table_exists("quality", "check_results"):
         for period, errors, warns in con.execute("""
             WITH latest AS (
                 SELECT * FROM quality.check_results
@@ -44,7 +37,7 @@ def status_rows(con: duckdb.DuckDBPyConnection, periods: list[str], today: dt.da
             FROM latest GROUP BY ALL""").fetchall():
             checks[period] = (errors, warns)
     published = {}
-    if _table_exists(con, "published", "publication_log"):
+    if con.table_exists("published", "publication_log"):
         for period, version, result in con.execute(
                 "SELECT period, max(version), arg_max(gate_result, version) FROM published.publication_log "
                 "GROUP BY ALL").fetchall():
@@ -69,11 +62,11 @@ def status_rows(con: duckdb.DuckDBPyConnection, periods: list[str], today: dt.da
     return rows
 
 
-def period_summary(con: duckdb.DuckDBPyConnection, periods: list[str]) -> list[dict]:
+def period_summary(con: Warehouse, periods: list[str]) -> list[dict]:
     """Lights, gate result and version per period, from the latest published version."""
     lights: dict[str, dict[str, int]] = {}
     versions: dict[str, tuple[int, str]] = {}
-    if _table_exists(con, "published", "publication_log"):
+    if con.table_exists("published", "publication_log"):
         for period, version, result in con.execute(
                 "SELECT period, max(version), arg_max(gate_result, version) FROM published.publication_log "
                 "GROUP BY ALL").fetchall():

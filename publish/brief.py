@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import jinja2
 
+from ingest.warehouse import Warehouse
 from publish import charts
 from publish.contract import INDICATOR_GROUPS, LIGHT_FILLS, STATE_OVERDUE, table_specs
 from publish.disclosure import FOOTNOTE, SUPPRESSED_MARK, is_suppressed, mark_hidden
@@ -34,7 +34,6 @@ from publish.publication import (
     published_periods,
     published_rows,
     require_published,
-    table_columns,
 )
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -65,13 +64,13 @@ class PublishedPeriod:
 
 def _rows(con, key: str, period: str, version: int) -> list[dict]:
     spec = table_specs(ytd_label(period))[key]
-    if not table_columns(con, "published", spec.mart):
+    if not con.columns("published", spec.mart):
         return []
     # Disclosure decided here, once, so every table, chart and sentence hides the same figures.
     return mark_hidden(published_rows(con, spec.mart, period, version, order_by=spec.order_by))
 
 
-def load_published(con: duckdb.DuckDBPyConnection, period: str, version: int | None = None) -> PublishedPeriod:
+def load_published(con: Warehouse, period: str, version: int | None = None) -> PublishedPeriod:
     """The published rows of (period, version), latest version when None; refuses an unpublished one."""
     record = require_published(con, period, version, error=ReportRefused)
     v = record["version"]
@@ -255,7 +254,7 @@ def compose_narrative(data: PublishedPeriod) -> Narrative:
     return Narrative(text="\n".join(paragraphs), paragraphs=paragraphs, figures=figures)
 
 
-def monthly_narrative(con: duckdb.DuckDBPyConnection, period: str, version: int | None = None) -> Narrative:
+def monthly_narrative(con: Warehouse, period: str, version: int | None = None) -> Narrative:
     return compose_narrative(load_published(con, period, version))
 
 
@@ -296,7 +295,7 @@ def jinja_env() -> jinja2.Environment:
     return env
 
 
-def revenue_series(con: duckdb.DuckDBPyConnection, data: PublishedPeriod) -> dict[str, list[tuple[str, float | None]]]:
+def revenue_series(con: Warehouse, data: PublishedPeriod) -> dict[str, list[tuple[str, float | None]]]:
     """Revenue YTD per 352 group over the year's published periods up to this one (latest versions,
     this period at the version being reported)."""
     year, _ = parse_period(data.period)
@@ -321,7 +320,7 @@ def grouped_indicators(indicators: list[dict]) -> list[tuple[str, list[dict]]]:
     return [(g, rows) for g, rows in groups if rows]
 
 
-def render_brief_html(con: duckdb.DuckDBPyConnection, period: str, version: int | None = None) -> str:
+def render_brief_html(con: Warehouse, period: str, version: int | None = None) -> str:
     data = load_published(con, period, version)
     narrative = compose_narrative(data)
     time_progress = next((r["time_progress_pct"] for r in data.indicators
@@ -355,7 +354,7 @@ def render_brief_html(con: duckdb.DuckDBPyConnection, period: str, version: int 
     )
 
 
-def write_brief(con: duckdb.DuckDBPyConnection, period: str, out_dir: Path, version: int | None = None) -> list[Path]:
+def write_brief(con: Warehouse, period: str, out_dir: Path, version: int | None = None) -> list[Path]:
     """Write `月度专报_<period>_v<version>.html` and `.xlsx` into `out_dir`; returns both paths."""
     data = load_published(con, period, version)
     out_dir = Path(out_dir)

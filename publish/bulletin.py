@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
+from ingest.warehouse import Warehouse
 from publish import charts
 from publish.brief import (
     Narrative,
@@ -160,7 +159,7 @@ def compose_bulletin_narrative(end: PublishedPeriod, start: PublishedPeriod | No
     return Narrative(text="\n".join(paragraphs), paragraphs=paragraphs, figures=figures)
 
 
-def load_quarter(con: duckdb.DuckDBPyConnection, period: str, version: int | None = None):
+def load_quarter(con: Warehouse, period: str, version: int | None = None):
     if not is_quarter_end(period):
         raise ReportRefused(
             f"季度通报只在季末月份（3、6、9、12月）编制，{period} 不是季末 / "
@@ -206,7 +205,7 @@ _GOAL_COLUMNS = (
 )
 
 
-def render_bulletin_html(con: duckdb.DuckDBPyConnection, period: str, version: int | None = None) -> str:
+def render_bulletin_html(con: Warehouse, period: str, version: int | None = None) -> str:
     end, start = load_quarter(con, period, version)
     narrative = compose_bulletin_narrative(end, start)
     goals = five_year_progress(end)
@@ -233,7 +232,7 @@ def render_bulletin_html(con: duckdb.DuckDBPyConnection, period: str, version: i
     )
 
 
-def write_bulletin(con: duckdb.DuckDBPyConnection, period: str, out_dir: Path, version: int | None = None) -> list[Path]:
+def write_bulletin(con: Warehouse, period: str, out_dir: Path, version: int | None = None) -> list[Path]:
     end, start = load_quarter(con, period, version)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

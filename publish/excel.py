@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import xlsxwriter
 
+from ingest.warehouse import Warehouse
 from publish.contract import LIGHT_FILLS, TABLE_KEYS, ExportColumn, TableSpec, table_specs
 from publish.disclosure import FOOTNOTE, SUPPRESSED_MARK, is_suppressed, mark_hidden
 from publish.errors import ReportRefused
 from publish.labels import is_missing, period_title, ytd_label
-from publish.publication import published_rows, require_published, table_columns
+from publish.publication import published_rows, require_published
 
 HEADER_ROW = 2  # 0-based: title, subtitle, then the header
 # Text is text: a description such as `=SUM(A1)` or `+86…` must never become a formula,
@@ -95,15 +95,15 @@ def present_columns(spec: TableSpec, available: list[str]) -> list[ExportColumn]
     return [c for c in spec.columns if c.source in available]
 
 
-def load_table(con: duckdb.DuckDBPyConnection, period: str, table: str, version: int | None = None):
+def load_table(con: Warehouse, period: str, table: str, version: int | None = None):
     """(spec, columns, rows, log record) of one 表 at a published (period, version)."""
     if table not in TABLE_KEYS:
         raise ValueError(f"未知的表 {table!r}，可选：{', '.join(TABLE_KEYS)} / unknown table {table!r}")
     record = require_published(con, period, version, error=ReportRefused)
     spec = table_specs(ytd_label(period))[table]
-    if table_columns(con, "published", spec.mart):
+    if con.columns("published", spec.mart):
         rows = mark_hidden(published_rows(con, spec.mart, period, record["version"], order_by=spec.order_by))
-        available = table_columns(con, "published", spec.mart)
+        available = con.columns("published", spec.mart)
     else:  # the mart was published empty-handed (no such table yet): an empty sheet, not a crash
         rows, available = [], [c.source for c in spec.columns if not c.optional]
     return spec, present_columns(spec, available), rows, record
@@ -144,7 +144,7 @@ def write_table_sheet(
 
 
 def export_table(
-    con: duckdb.DuckDBPyConnection, period: str, table: str, out_path: Path, version: int | None = None
+    con: Warehouse, period: str, table: str, out_path: Path, version: int | None = None
 ) -> Path:
     """Write one 表 (`indicators`, `projects`, `tasks`, `scorecard`, `supervision`, `industry`) of a
     published (period, version) to `out_path` (.xlsx); refuses an unpublished period."""
@@ -158,7 +158,7 @@ def export_table(
 
 
 def write_workbook(
-    con: duckdb.DuckDBPyConnection, period: str, version: int, out_path: Path,
+    con: Warehouse, period: str, version: int, out_path: Path,
     tables: tuple[str, ...] = TABLE_KEYS, summary: list[str] | None = None, summary_title: str = "摘要",
 ) -> Path:
     """A workbook of several 表 (one sheet each), with an optional first sheet of summary lines."""

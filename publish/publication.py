@@ -18,8 +18,7 @@ import os
 import tempfile
 from pathlib import Path
 
-import duckdb
-
+from ingest.warehouse import Warehouse
 from publish.contract import (
     DIFF_KEY,
     DIFF_MART,
@@ -63,24 +62,6 @@ CREATE TABLE IF NOT EXISTS {DIFF_TABLE} (
 )"""
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )
-
-
-def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
-    rows = con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-        "ORDER BY ordinal_position",
-        [schema, table],
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -98,12 +79,12 @@ def normalise_vintages(input_vintages: list[dict]) -> list[dict]:
     return sorted(out, key=lambda v: tuple(str(v[k]) for k in VINTAGE_KEYS))
 
 
-def current_inputs(con: duckdb.DuckDBPyConnection, period: str) -> list[dict]:
+def current_inputs(con: Warehouse, period: str) -> list[dict]:
     """The latest accepted vintage of every (feed, period, scope) up to `period`: everything a
     version of `period` is built from (YTD months, carried-forward quarters and five-year
     totals reach back), so the version can be rebuilt exactly from the archive."""
     parse_period(period)
-    if not _table_exists(con, "raw", "vintages"):
+    if not con.table_exists("raw", "vintages"):
         return []
     rows = con.execute(
         """
@@ -117,13 +98,13 @@ def current_inputs(con: duckdb.DuckDBPyConnection, period: str) -> list[dict]:
     return normalise_vintages([dict(zip(VINTAGE_KEYS, r, strict=True)) for r in rows])
 
 
-def latest_published_version(con: duckdb.DuckDBPyConnection, period: str) -> int | None:
-    if not _table_exists(con, PUBLISHED_SCHEMA, "publication_log"):
+def latest_published_version(con: Warehouse, period: str) -> int | None:
+    if not con.table_exists(PUBLISHED_SCHEMA, "publication_log"):
         return None
     return con.execute(f"SELECT max(version) FROM {LOG_TABLE} WHERE period = ?", [period]).fetchone()[0]
 
 
-def publication_record(con: duckdb.DuckDBPyConnection, period: str, version: int | None = None) -> dict | None:
+def publication_record(con: Warehouse, period: str, version: int | None = None) -> dict | None:
     """The log row of (period, version), latest version when None; JSON columns decoded."""
     if version is None:
         version = latest_published_version(con, period)
@@ -144,7 +125,7 @@ def publication_record(con: duckdb.DuckDBPyConnection, period: str, version: int
 
 
 def require_published(
-    con: duckdb.DuckDBPyConnection, period: str, version: int | None = None, *, error: type = NotPublished
+    con: Warehouse, period: str, version: int | None = None, *, error: type = NotPublished
 ) -> dict:
     """The log record of (period, version) (latest when None), or `error` with a bilingual message."""
     parse_period(period)
@@ -160,14 +141,14 @@ def require_published(
     return record
 
 
-def published_periods(con: duckdb.DuckDBPyConnection) -> list[str]:
-    if not _table_exists(con, PUBLISHED_SCHEMA, "publication_log"):
+def published_periods(con: Warehouse) -> list[str]:
+    if not con.table_exists(PUBLISHED_SCHEMA, "publication_log"):
         return []
     return [r[0] for r in con.execute(f"SELECT DISTINCT period FROM {LOG_TABLE} ORDER BY period").fetchall()]
 
 
 def published_rows(
-    con: duckdb.DuckDBPyConnection,
+    con: Warehouse,
     mart: str,
     period: str,
     version: int | None = None,
@@ -183,7 +164,7 @@ def published_rows(
     if mart not in PUBLISHED_MARTS:
         raise ValueError(f"未发布的数据表 {mart!r} / {mart!r} is not a published mart; known: {PUBLISHED_MARTS}")
     version = require_published(con, period, version)["version"]
-    if not _table_exists(con, PUBLISHED_SCHEMA, mart):
+    if not con.table_exists(PUBLISHED_SCHEMA, mart):
         return []
     cur = con.execute(
         f"SELECT * FROM {PUBLISHED_SCHEMA}.{mart} WHERE {PERIOD_COLUMN} = ? AND {VERSION_COLUMN} = ?"
@@ -194,12 +175,12 @@ def published_rows(
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def _mart_columns(con: duckdb.DuckDBPyConnection, mart: str) -> list[str]:
-    if not _table_exists(con, MARTS_SCHEMA, mart):
+def _mart_columns(con: Warehouse, mart: str) -> list[str]:
+    if not con.table_exists(MARTS_SCHEMA, mart):
         raise PublicationError(
             f"数据集市表 {MARTS_SCHEMA}.{mart} 不存在，无法发布 / mart {MARTS_SCHEMA}.{mart} does not exist"
         )
-    columns = table_columns(con, MARTS_SCHEMA, mart)
+    columns = con.columns(MARTS_SCHEMA, mart)
     if PERIOD_COLUMN not in columns:
         raise PublicationError(
             f"{MARTS_SCHEMA}.{mart} 缺少 {PERIOD_COLUMN} 列 / {MARTS_SCHEMA}.{mart} has no {PERIOD_COLUMN} column"
@@ -207,11 +188,11 @@ def _mart_columns(con: duckdb.DuckDBPyConnection, mart: str) -> list[str]:
     return columns
 
 
-def _rows_unchanged(con: duckdb.DuckDBPyConnection, mart: str, columns: list[str], period: str, version: int) -> bool:
+def _rows_unchanged(con: Warehouse, mart: str, columns: list[str], period: str, version: int) -> bool:
     """The mart's rows for the period equal the published rows of `version` (as multisets)."""
-    if not _table_exists(con, PUBLISHED_SCHEMA, mart):
+    if not con.table_exists(PUBLISHED_SCHEMA, mart):
         return False
-    published_cols = set(table_columns(con, PUBLISHED_SCHEMA, mart))
+    published_cols = set(con.columns(PUBLISHED_SCHEMA, mart))
     if not set(columns) <= published_cols:
         return False
     col_list = ", ".join(_q(c) for c in columns)
@@ -227,7 +208,7 @@ def _rows_unchanged(con: duckdb.DuckDBPyConnection, mart: str, columns: list[str
     return differing == 0
 
 
-def _copy_mart(con: duckdb.DuckDBPyConnection, mart: str, columns: list[str], period: str, version: int) -> None:
+def _copy_mart(con: Warehouse, mart: str, columns: list[str], period: str, version: int) -> None:
     target = f"{PUBLISHED_SCHEMA}.{mart}"
     col_list = ", ".join(_q(c) for c in columns)
     select = (
@@ -235,25 +216,21 @@ def _copy_mart(con: duckdb.DuckDBPyConnection, mart: str, columns: list[str], pe
         f"FROM {MARTS_SCHEMA}.{mart} WHERE {PERIOD_COLUMN} = $period"
     )
     params = {"period": period, "version": version}
-    if not _table_exists(con, PUBLISHED_SCHEMA, mart):
+    if not con.table_exists(PUBLISHED_SCHEMA, mart):
         con.execute(f"CREATE TABLE {target} AS {select}", params)
         return
     # A mart that gained columns: add them (older versions read NULL); none is ever dropped.
-    existing = set(table_columns(con, PUBLISHED_SCHEMA, mart))
-    for name, dtype in con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-        [MARTS_SCHEMA, mart],
-    ).fetchall():
+    existing = set(con.columns(PUBLISHED_SCHEMA, mart))
+    for name, dtype in con.column_types(MARTS_SCHEMA, mart):
         if name not in existing:
             con.execute(f"ALTER TABLE {target} ADD COLUMN {_q(name)} {dtype}")
     con.execute(f"INSERT INTO {target} BY NAME {select}", params)
 
 
-def _write_diff(con: duckdb.DuckDBPyConnection, period: str, version: int, previous: int) -> int:
+def _write_diff(con: Warehouse, period: str, version: int, previous: int) -> int:
     """Indicators whose value or light changed between `previous` and `version` (added and removed too)."""
     target = f"{PUBLISHED_SCHEMA}.{DIFF_MART}"
-    if not _table_exists(con, PUBLISHED_SCHEMA, DIFF_MART):
+    if not con.table_exists(PUBLISHED_SCHEMA, DIFF_MART):
         return 0
     con.execute(
         f"""
@@ -293,7 +270,7 @@ def _validate(gate_result: str, override: dict | None) -> None:
 
 
 def publish_period(
-    con: duckdb.DuckDBPyConnection,
+    con: Warehouse,
     period: str,
     *,
     gate_result: str,
@@ -345,8 +322,8 @@ def publish_period(
     return version
 
 
-def publication_diff(con: duckdb.DuckDBPyConnection, period: str, version: int) -> list[dict]:
-    if not _table_exists(con, PUBLISHED_SCHEMA, "publication_diff"):
+def publication_diff(con: Warehouse, period: str, version: int) -> list[dict]:
+    if not con.table_exists(PUBLISHED_SCHEMA, "publication_diff"):
         return []
     cur = con.execute(
         f"SELECT * FROM {DIFF_TABLE} WHERE period = ? AND version = ? ORDER BY indicator_id", [period, version]
@@ -355,17 +332,14 @@ def publication_diff(con: duckdb.DuckDBPyConnection, period: str, version: int) 
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def _published_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name",
-            [PUBLISHED_SCHEMA],
-        ).fetchall()
-    ]
+def _published_tables(con: Warehouse) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name",
+        [PUBLISHED_SCHEMA],
+    ).fetchall()]
 
 
-def write_analyst_copy(con: duckdb.DuckDBPyConnection, home: Path) -> Path:
+def write_analyst_copy(con: Warehouse, home: Path) -> Path:
     """Write `home/published.duckdb` (every published.* table, in its default schema) and
     `home/published/<table>.parquet`.
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
+from ingest.warehouse import Warehouse
 from publish.brief import write_brief
 from publish.bulletin import write_bulletin
 from publish.contract import TABLE_KEYS, table_specs
@@ -19,7 +18,7 @@ __all__ = ["ReportRefused", "write_reports"]
 
 
 def write_reports(
-    con: duckdb.DuckDBPyConnection, period: str, out_dir: Path, quarterly: bool = False
+    con: Warehouse, period: str, out_dir: Path, quarterly: bool = False
 ) -> list[Path]:
     """Write the latest published version's reports into `out_dir` and return their paths.
 

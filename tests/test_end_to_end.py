@@ -4,8 +4,9 @@ out by hand below (not by the demo generator)."""
 
 from __future__ import annotations
 
-import duckdb
 import pytest
+
+from ingest.warehouse import connect as connect_warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -92,7 +93,7 @@ def built(tmp_path_factory):
 
 
 def query(home, sql: str, params=()):
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    con = connect_warehouse(home / "warehouse.duckdb", read_only=True)
     try:
         return con.execute(sql, list(params)).fetchall()
     finally:
@@ -100,7 +101,7 @@ def query(home, sql: str, params=()):
 
 
 def progress(home, period: str, indicator: str) -> dict:
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    con = connect_warehouse(home / "warehouse.duckdb", read_only=True)
     try:
         cur = con.execute("SELECT * FROM marts.fct_indicator_progress WHERE period = ? AND indicator_id = ?",
                           [period, indicator])

@@ -7,7 +7,6 @@ import hashlib
 import json
 from itertools import count
 
-import duckdb
 import pytest
 from stdnum.cn import uscc as stdnum_uscc
 
@@ -15,6 +14,7 @@ from expectations.gate import evaluate_gate
 from expectations.runner import record_dbt_results, run_checks
 from ingest import reference
 from ingest.registry import FEEDS, LINEAGE_COLUMNS, raw_table_columns
+from ingest.warehouse import connect as connect_warehouse
 
 HEADER_ROW = 3  # title, unit line, header: data starts on Excel row 4
 _serial = count(1)
@@ -24,7 +24,7 @@ class Warehouse:
     """An in-memory warehouse with the raw schema of docs/internals.md, filled file by file."""
 
     def __init__(self) -> None:
-        self.con = duckdb.connect(":memory:")
+        self.con = connect_warehouse(":memory:")
         self.con.execute("CREATE SCHEMA raw")
         self.con.execute(
             "CREATE TABLE raw.file_register (file_sha256 VARCHAR, feed_id VARCHAR, file_name VARCHAR, "

@@ -10,10 +10,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from ingest.registry import get_feed, month_range
+from ingest.warehouse import connect as connect_warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +40,7 @@ def _run(job_name: str, first: str, last: str):
 
 
 def _query(home: Path, sql: str, params=()) -> list[tuple]:
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    con = connect_warehouse(home / "warehouse.duckdb", read_only=True)
     try:
         return con.execute(sql, list(params)).fetchall()
     finally:
@@ -108,7 +108,7 @@ def _revised_projects_csv(home: Path, path: Path) -> tuple[str, float]:
     """The current 2024-05 project list, re-typed by the 发改局 with one row entered twice and
     1.0 亿元 more completed on one provincial project. Returns that project's code and new value."""
     feed = get_feed("major_projects")
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    con = connect_warehouse(home / "warehouse.duckdb", read_only=True)
     try:
         cur = con.execute("""
             SELECT p.* FROM raw.major_projects p
@@ -175,7 +175,7 @@ def test_a_published_version_rebuilds_exactly_from_the_archive(pipeline, tmp_pat
     from orchestration.rebuild import rebuild_version
 
     home = pipeline[0]
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    con = connect_warehouse(home / "warehouse.duckdb", read_only=True)
     try:
         comparison = rebuild_version(con, "2024-08", 1, tmp_path / "rebuilt")
     finally:

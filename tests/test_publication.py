@@ -12,6 +12,8 @@ import json
 import duckdb
 import pytest
 
+from ingest.warehouse import Warehouse
+from ingest.warehouse import connect as connect_warehouse
 from publish import publication
 from publish.contract import PUBLISHED_MARTS
 from publish.errors import NotPublished, PublicationError
@@ -174,8 +176,8 @@ def add_period(con, period: str, *, scale: float = 1.0, lights: dict | None = No
     _insert(con, "fct_talent", ("period", "category", "talents_in_list"), [(period, "服务业领军人才", 1)])
 
 
-def make_warehouse(path=":memory:", periods=("2023-06",)) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(path))
+def make_warehouse(path=":memory:", periods=("2023-06",)) -> Warehouse:
+    con = connect_warehouse(path)
     con.execute("CREATE SCHEMA marts")
     for mart, ddl in MART_DDL.items():
         con.execute(f"CREATE TABLE marts.{mart} ({ddl})")
@@ -361,7 +363,7 @@ def test_analyst_copy_is_a_complete_readable_snapshot(tmp_path):
     assert target == tmp_path / "published.duckdb"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["published", "published.duckdb"]  # no temp files left
 
-    reader = duckdb.connect(str(target), read_only=True)
+    reader = connect_warehouse(target, read_only=True)
     assert reader.execute("SELECT count(*) FROM published.fct_indicator_progress").fetchone()[0] == len(INDICATORS)
     log = reader.execute("SELECT period, version, input_vintages FROM published.publication_log").fetchall()
     assert [(p, v, json.loads(iv)) for p, v, iv in log] == [("2023-06", 1, vintages("2023-06"))]
@@ -374,7 +376,7 @@ def test_analyst_copy_is_a_complete_readable_snapshot(tmp_path):
     con.execute("UPDATE marts.fct_indicator_progress SET value = value + 1")
     publish(con, "2023-06", sha="e" * 64)
     write_analyst_copy(con, tmp_path)
-    reader = duckdb.connect(str(target), read_only=True)
+    reader = connect_warehouse(target, read_only=True)
     assert reader.execute("SELECT max(version) FROM published.publication_log").fetchone()[0] == 2
     reader.close()
 

@@ -12,6 +12,7 @@ import pytest
 from expectations.gate import record_signoff
 from expectations.quality_report import write_quality_index, write_quality_report
 from expectations.runner import run_checks
+from ingest.warehouse import connect as connect_warehouse
 from tests.test_expectations import Warehouse, industry, valid_uscc
 
 PERIOD = "2024-03"
@@ -97,9 +98,8 @@ def test_override_shows_signed_release_and_index_lists_periods(tmp_path):
 
 
 def test_report_without_publication_log_or_raw_tables(tmp_path):
-    import duckdb
 
-    con = duckdb.connect(":memory:")
+    con = connect_warehouse(":memory:")
     path = write_quality_report(con, PERIOD, tmp_path, as_of=AS_OF)
     text = text_of(path.read_text(encoding="utf-8"))
     assert "发布审核：通过" in text and "无修订" in text
