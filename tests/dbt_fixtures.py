@@ -25,7 +25,7 @@ from typing import Any
 
 import duckdb
 
-from ingest.landing import ensure_raw_schema, scope_of
+from ingest.landing import derived_values, ensure_raw_schema, scope_of
 from ingest.registry import get_feed, raw_table_columns
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
@@ -93,6 +93,7 @@ def insert_raw(
     with duckdb.connect(str(db)) as con:
         for i, row in enumerate(rows):
             full = {f: row.get(f) for f in fields}
+            full.update(derived_values(feed, row))  # canonical department names, as landing stores them
             full.update(
                 _feed_id=feed_id, _file_sha256=sha, _file_name=name, _sheet="Sheet1",
                 _row_number=row.get("_row_number", i + 2), _period=period, _scope=row_scope(row),

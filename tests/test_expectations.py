@@ -13,6 +13,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from expectations.gate import evaluate_gate
 from expectations.runner import record_dbt_results, run_checks
 from ingest import reference
+from ingest.landing import derived_values
 from ingest.registry import FEEDS, LINEAGE_COLUMNS, raw_table_columns
 from ingest.warehouse import connect as connect_warehouse
 
@@ -47,16 +48,14 @@ class Warehouse:
         names = [n for n, _ in raw_table_columns(feed)]
         scopes = set()
         for i, row in enumerate(rows):
-            scope = ""
-            if feed.scope_field:
-                written = row.get(feed.scope_field) or ""
-                scope = reference.resolve_department(written) or reference.normalise_name(written)
+            derived = derived_values(feed, row)  # _scope and canonical department names, as landing stores them
+            scope = derived["_scope"]
             scopes.add(scope)
             lineage = {"_feed_id": feed_id, "_file_sha256": sha, "_file_name": file_name, "_sheet": sheet,
                        "_row_number": row.get("_row_number", HEADER_ROW + 1 + i), "_period": period,
                        "_scope": scope, "_is_total": row.get("_is_total", False), "_source_unit": None,
                        "_parse_errors": row.get("_parse_errors"), "_ingested_at": received_at}
-            values = [lineage[n] if n in dict(LINEAGE_COLUMNS) else row.get(n) for n in names]
+            values = [lineage[n] if n in dict(LINEAGE_COLUMNS) else derived.get(n, row.get(n)) for n in names]
             self.con.execute(f"INSERT INTO raw.{feed_id} VALUES ({', '.join('?' for _ in names)})", values)
         self.con.execute("INSERT INTO raw.file_register VALUES (?, ?, ?, ?, ?, ?, 'accepted', NULL, ?, ?, ?)",
                          [sha, feed_id, file_name, None, sheet, period, received_at,
