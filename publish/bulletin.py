@@ -28,7 +28,6 @@ from publish.labels import (
     is_missing,
     is_quarter_end,
     join_names,
-    parse_period,
     period_title,
     quarter_name,
     shift_period,
@@ -37,15 +36,14 @@ from publish.labels import (
 from publish.publication import latest_published_version
 
 TITLE = "鹿城区服务业高质量发展“十百千”工程季度通报"
-PLAN_START = "2023-01"  # the plan runs 2023-01 .. 2027-12: 60 months
-PLAN_MONTHS = 60
 _LIGHT_RANK = {"红": 0, "黄": 1, "绿": 2}
 
 
-def plan_time_progress_pct(period: str) -> float:
-    """Share of the five-year plan elapsed at the period: months since 2022-12 / 60 (INDICATORS.md)."""
-    year, month = parse_period(period)
-    return ((year - 2023) * 12 + month) / PLAN_MONTHS * 100
+def plan_time_progress_pct(data: PublishedPeriod) -> float | None:
+    """Share of the five-year plan elapsed at the period (%), as the published indicator table
+    states it (`time_progress_2027_pct`, from the macro plan_time_progress); None when absent."""
+    return next((r["time_progress_2027_pct"] for r in data.indicators
+                 if not is_missing(r.get("time_progress_2027_pct"))), None)
 
 
 def quarter_start_period(period: str) -> str | None:
@@ -97,7 +95,7 @@ def department_movement(end: PublishedPeriod, start: PublishedPeriod | None) -> 
 
 def five_year_progress(end: PublishedPeriod) -> list[dict]:
     """Goals stated for 2027, with completion, the plan's time progress and the projected level."""
-    elapsed = plan_time_progress_pct(end.period)
+    elapsed = plan_time_progress_pct(end)
     out = []
     for r in end.indicators:
         if is_missing(r.get("target_2027")):
@@ -142,7 +140,7 @@ def compose_bulletin_narrative(end: PublishedPeriod, start: PublishedPeriod | No
     if score["warned_departments"]:
         paragraphs.append(f"亮灯督促：{join_names(score['warned_departments'])}有指标亮红灯，请加快推进。")
     if goals:
-        text = (f"五年目标方面，规划时间已过{fmt_plain(plan_time_progress_pct(end.period), 1)}%，"
+        text = (f"五年目标方面，规划时间已过{fmt_plain(plan_time_progress_pct(end), 1)}%，"
                 f"{len(goals)}项五年目标中")
         on_track = sum(g["on_track"] is True for g in goals)
         text += f"{on_track}项按当前进度可如期完成"
@@ -210,7 +208,7 @@ def render_bulletin_html(con: Warehouse, period: str, version: int | None = None
     narrative = compose_bulletin_narrative(end, start)
     goals = five_year_progress(end)
     goal_rows = [r for r in end.indicators if not is_missing(r.get("target_2027"))]
-    chart = (charts.png_data_uri(charts.progress_2027(goal_rows, plan_time_progress_pct(period)))
+    chart = (charts.png_data_uri(charts.progress_2027(goal_rows, plan_time_progress_pct(end)))
              if goal_rows else None)
     score = scorecard_figures(end.scorecard)
     return jinja_env().get_template("bulletin.html.j2").render(

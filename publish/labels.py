@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import math
-import re
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+from ingest.periods import validate_period
 
 WAN_PER_YI = 1e4  # 万元 per 亿元
 
 
 def parse_period(period: str) -> tuple[int, int]:
-    """'YYYY-MM' -> (year, month); anything else is a clear error."""
-    m = _PERIOD.match(period or "")
-    if not m:
-        raise ValueError(f"报告期格式应为 YYYY-MM：{period!r} / period must be 'YYYY-MM', got {period!r}")
-    return int(m.group(1)), int(m.group(2))
+    """'YYYY-MM' -> (year, month); anything else is a clear error (ingest.periods.PeriodError)."""
+    validate_period(period)
+    return int(period[:4]), int(period[5:])
 
 
 def ytd_label(period: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from orchestration.cli import app
@@ -45,3 +46,22 @@ def test_signoff_needs_a_name_and_a_reason(tmp_path, monkeypatch):
     monkeypatch.setenv("SVCMON_HOME", str(tmp_path))
     result = runner.invoke(app, ["signoff", "--period", "2023-02", "--by", " ", "--reason", "ok"])
     assert result.exit_code == 2
+
+
+BAD_PERIOD_MESSAGE = ("报告期应为 YYYY-MM（如 2024-06），收到 '2024-6' / "
+                      "period must be YYYY-MM (e.g. 2024-06), got '2024-6'")
+
+
+@pytest.mark.parametrize("command", [
+    ["quality", "--period", "2024-6"],
+    ["report", "--period", "2024-6"],
+    ["status", "--period", "2024-6"],
+    ["export", "--period", "2024-6", "--table", "indicators"],
+    ["run", "--from", "2024-01", "--to", "2024-6"],
+])
+def test_a_period_that_is_not_yyyy_mm_is_refused_with_one_line(command, tmp_path, monkeypatch):
+    monkeypatch.setenv("SVCMON_HOME", str(tmp_path))
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == BAD_PERIOD_MESSAGE
+    assert not (tmp_path / "warehouse.duckdb").exists()  # refused before anything was opened
