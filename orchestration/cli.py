@@ -329,7 +329,7 @@ def report(
     con = landing.connect()
     try:
         paths = reports.write_reports(con, period, settings.reports_path(), quarterly=quarterly)
-    except reports.ReportRefused as exc:
+    except (reports.ReportRefused, reports.MissingProgram) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     finally:

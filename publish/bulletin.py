@@ -11,18 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.warehouse import Warehouse
-from publish import charts
+from publish import charts, pdf
 from publish.brief import (
     Narrative,
     PublishedPeriod,
     jinja_env,
     load_published,
+    masthead_line,
     override_statement,
     scorecard_figures,
 )
 from publish.contract import ExportColumn, TableSpec
 from publish.errors import ReportRefused
-from publish.excel import SheetFormats, new_workbook, version_note, write_table_sheet
+from publish.excel import SheetFormats, new_workbook, version_note, write_summary_sheet, write_table_sheet
+from publish.issue import masthead
 from publish.labels import (
     fmt_plain,
     is_missing,
@@ -173,13 +175,13 @@ def load_quarter(con: Warehouse, period: str, version: int | None = None):
 
 _MOVE_COLUMNS = (
     ExportColumn("indicator_name", "指标名称", width=34),
-    ExportColumn("unit", "单位", width=7),
-    ExportColumn("start_value", "季初完成值", "number", width=12),
+    ExportColumn("unit", "单位", width=8),
+    ExportColumn("start_value", "季初完成值", "measure", width=12),
     ExportColumn("start_light", "季初亮灯", "light", width=8),
-    ExportColumn("end_value", "季末完成值", "number", width=12),
+    ExportColumn("end_value", "季末完成值", "measure", width=12),
     ExportColumn("end_light", "季末亮灯", "light", width=8),
     ExportColumn("movement", "变化", width=8),
-    ExportColumn("owner_dept", "责任单位", width=16),
+    ExportColumn("owner_dept", "责任单位", width=20),
 )
 _DEPT_COLUMNS = (
     ExportColumn("dept_name", "单位", width=22),
@@ -193,13 +195,13 @@ _DEPT_COLUMNS = (
 )
 _GOAL_COLUMNS = (
     ExportColumn("indicator_name", "五年目标", width=34),
-    ExportColumn("unit", "单位", width=7),
-    ExportColumn("value_since_2023", "2023年以来累计/现值", "number", width=14),
-    ExportColumn("target_2027", "2027年目标", "number", width=12),
+    ExportColumn("unit", "单位", width=8),
+    ExportColumn("value_since_2023", "2023年以来累计/现值", "measure", width=14),
+    ExportColumn("target_2027", "2027年目标", "measure", width=12),
     ExportColumn("completion_2027_pct", "完成进度(%)", "pct", width=11, decimals=1),
     ExportColumn("plan_time_progress_pct", "规划时间进度(%)", "pct", width=13, decimals=1),
-    ExportColumn("projected_2027", "预计2027年", "number", width=12),
-    ExportColumn("verdict", "判断", width=20),
+    ExportColumn("projected_2027", "预计2027年", "measure", width=12),
+    ExportColumn("verdict", "判断", width=24),
 )
 
 
@@ -213,6 +215,7 @@ def render_bulletin_html(con: Warehouse, period: str, version: int | None = None
     score = scorecard_figures(end.scorecard)
     return jinja_env().get_template("bulletin.html.j2").render(
         title=TITLE,
+        masthead=masthead(con, end.record, quarterly=True),
         quarter=quarter_name(period),
         period_title=period_title(period),
         start_label=(f"{ytd_label(start.period)}（第{start.version}版）" if start else "年初"),
@@ -232,23 +235,23 @@ def render_bulletin_html(con: Warehouse, period: str, version: int | None = None
 
 def write_bulletin(con: Warehouse, period: str, out_dir: Path, version: int | None = None) -> list[Path]:
     end, start = load_quarter(con, period, version)
+    pdf.chromium()  # a missing printer stops here, before any file is written
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"季度通报_{period}_v{end.version}"
     html_path = out_dir / f"{stem}.html"
     html_path.write_text(render_bulletin_html(con, period, end.version), encoding="utf-8")
+    pdf_path = pdf.html_to_pdf(html_path, out_dir / f"{stem}.pdf")
 
     xlsx_path = out_dir / f"{stem}.xlsx"
     wb = new_workbook(xlsx_path)
     fmt = SheetFormats(wb)
-    ws = wb.add_worksheet("摘要")
-    ws.set_column(0, 0, 110)
-    lines = [f"{TITLE}（{quarter_name(period)}）", version_note(end.record)]
+    head = masthead(con, end.record, quarterly=True)
+    lines = [f"{TITLE}（{quarter_name(period)}）", masthead_line(head), version_note(end.record)]
     if end.overridden:
         lines.append(override_statement(end.record))
     lines += compose_bulletin_narrative(end, start).paragraphs
-    for i, line in enumerate(lines):
-        ws.write_string(i, 0, line, fmt.title if i == 0 else fmt.subtitle)
+    write_summary_sheet(wb, fmt, lines, period, end.record)
     for title, columns, rows in (
         ("指标季度变动", _MOVE_COLUMNS, indicator_movement(end, start)),
         ("单位季度变动", _DEPT_COLUMNS, department_movement(end, start)),
@@ -257,4 +260,4 @@ def write_bulletin(con: Warehouse, period: str, out_dir: Path, version: int | No
         spec = TableSpec(title, title, "", columns, order_by="")
         write_table_sheet(wb, fmt, spec, list(columns), rows, period, end.record)
     wb.close()
-    return [html_path, xlsx_path]
+    return [html_path, pdf_path, xlsx_path]
