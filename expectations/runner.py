@@ -1,7 +1,7 @@
 """Run the checks on the raw vintages of some periods and land the outcome in `quality.check_results`.
 
-A check runs on each current vintage (the latest file of each scope) of the periods asked for,
-and writes one row per (check, vintage): passed or failed, with up to 20 failing rows traced to
+A check runs on each current vintage (the latest file of each scope, `raw.current_vintages`) of
+the periods asked for, and writes one row per (check, vintage): passed or failed, with up to 20 failing rows traced to
 file, sheet and Excel row. A check comparing two periods is charged to the later vintage.
 Completeness is judged per (feed, period) at an `as_of` date; mart and dbt checks per period.
 """
@@ -41,14 +41,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-CURRENT_VINTAGES_SQL = """
-SELECT feed_id, period, scope, file_sha256, vintage, received_at
-FROM raw.vintages
-WHERE feed_id = ?
-QUALIFY row_number() OVER (PARTITION BY feed_id, period, scope ORDER BY vintage DESC, received_at DESC) = 1
-"""
-
 
 def check_periods(periods: list[str]) -> list[str]:
     bad = [p for p in periods if not isinstance(p, str) or not _PERIOD.match(p)]
@@ -121,16 +113,21 @@ def gx_engine() -> GxEngine:
 # --- loading ---------------------------------------------------------------------------
 
 def current_vintages(con: Warehouse, feed_id: str) -> pd.DataFrame:
-    return con.execute(CURRENT_VINTAGES_SQL, [feed_id]).df()
+    """The current vintage of every (period, scope) of the feed (landing's `raw.current_vintages`)."""
+    return con.execute(
+        "SELECT feed_id, period, scope, file_sha256, vintage, received_at FROM raw.current_vintages "
+        "WHERE feed_id = ?",
+        [feed_id],
+    ).df()
 
 
 def load_current_rows(con: Warehouse, feed: Feed) -> pd.DataFrame:
     """Rows of every current vintage of the feed (the latest file of each (period, scope))."""
     frame = con.execute(
         f"""
-        WITH current AS ({CURRENT_VINTAGES_SQL})
         SELECT r.* FROM raw.{feed.feed_id} r
-        JOIN current c ON r._file_sha256 = c.file_sha256 AND r._period = c.period AND r._scope = c.scope
+        JOIN raw.current_vintages c
+          ON c.feed_id = ? AND r._file_sha256 = c.file_sha256 AND r._period = c.period AND r._scope = c.scope
         ORDER BY r._period, r._file_sha256, r._row_number
         """,
         [feed.feed_id],

@@ -13,6 +13,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from expectations.gate import evaluate_gate
 from expectations.runner import record_dbt_results, run_checks
 from ingest import reference
+from ingest.landing import ensure_raw_schema
 from ingest.registry import FEEDS, LINEAGE_COLUMNS, raw_table_columns
 from ingest.warehouse import connect as connect_warehouse
 
@@ -21,21 +22,11 @@ _serial = count(1)
 
 
 class Warehouse:
-    """An in-memory warehouse with the raw schema of docs/internals.md, filled file by file."""
+    """An in-memory warehouse with the landing's raw schema, filled file by file."""
 
     def __init__(self) -> None:
         self.con = connect_warehouse(":memory:")
-        self.con.execute("CREATE SCHEMA raw")
-        self.con.execute(
-            "CREATE TABLE raw.file_register (file_sha256 VARCHAR, feed_id VARCHAR, file_name VARCHAR, "
-            "archive_path VARCHAR, sheet VARCHAR, period VARCHAR, status VARCHAR, reason VARCHAR, "
-            "received_at TIMESTAMP, submitted_on DATE, row_count INTEGER)")
-        self.con.execute(
-            "CREATE TABLE raw.vintages (feed_id VARCHAR, period VARCHAR, scope VARCHAR, file_sha256 VARCHAR, "
-            "vintage INTEGER, received_at TIMESTAMP)")
-        for feed in FEEDS.values():
-            cols = ", ".join(f'"{n}" {t}' for n, t in raw_table_columns(feed))
-            self.con.execute(f"CREATE TABLE raw.{feed.feed_id} ({cols})")
+        ensure_raw_schema(self.con)
 
     def land(self, feed_id: str, period: str, rows: list[dict], *, file_name: str | None = None,
              sheet: str = "Sheet1", received_at: dt.datetime | None = None,
