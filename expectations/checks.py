@@ -434,6 +434,8 @@ def feed_suite(feed: Feed) -> list[CheckDef]:
 
 
 # --- completeness (judged per feed and period, not per vintage) ---------------------------
+# What is late or missing is the completeness model's (dbt, expectations/completeness.py); these
+# are the checks its findings are recorded under.
 
 @dataclass(frozen=True)
 class CompletenessCheck:
@@ -452,12 +454,6 @@ def completeness_checks(feed: Feed) -> dict[str, CompletenessCheck]:
         checks.append(CompletenessCheck(f"{fid}.completeness.missing", "应报未报：本期文件缺失",
                                         "the period's file is due and missing"))
     return {c.check_id.rsplit(".", 1)[1]: c for c in checks}
-
-
-def expected_departments(feed: Feed) -> list[str]:
-    """Departments that owe a multi-department feed: owners of its indicators in the indicator registry."""
-    owners = {row["owner_dept"] for row in reference.indicators().values() if row.get("source_feed") == feed.feed_id}
-    return sorted({reference.resolve_department(o) or o for o in owners if o})
 
 
 # --- the mart suite ----------------------------------------------------------------------

@@ -17,7 +17,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from expectations.runner import CURRENT_VINTAGES_SQL, check_periods
+from expectations.runner import check_periods
 from expectations.store import CheckResult, ensure_quality_schema, rows_as_results, samples_json
 from ingest.warehouse import Warehouse
 
@@ -63,16 +63,13 @@ class GateResult:
         return sorted({r.check_id for r in self.blocking} - set(self.overridden))
 
 
-# Current vintages of every feed (the runner's query is per feed).
-_CURRENT_ALL = CURRENT_VINTAGES_SQL.replace("WHERE feed_id = ?", "")
-
-
 def current_vintages_of_period(con: Warehouse, period: str) -> list[tuple]:
-    """(feed_id, scope, file_sha256, vintage, received_at) of the latest file of each scope of the period."""
-    if not con.table_exists("raw", "vintages"):
+    """(feed_id, scope, file_sha256, vintage, received_at) of the latest file of each scope of the period
+    (landing's `raw.current_vintages`)."""
+    if not con.table_exists("raw", "current_vintages"):
         return []
     return con.execute(
-        f"SELECT feed_id, scope, file_sha256, vintage, received_at FROM ({_CURRENT_ALL}) WHERE period = ?",
+        "SELECT feed_id, scope, file_sha256, vintage, received_at FROM raw.current_vintages WHERE period = ?",
         [period],
     ).fetchall()
 

@@ -14,9 +14,10 @@ from typing import Any
 
 import jinja2
 
-from expectations.checks import MART_TARGET, expected_departments
+from expectations.checks import MART_TARGET
+from expectations.completeness import completeness_built, completeness_rows
 from expectations.gate import GATE_STATUS_ZH, GateResult, evaluate_gate
-from expectations.runner import check_periods, first_submissions, load_current_rows
+from expectations.runner import check_periods, load_current_rows
 from expectations.store import CheckResult, ensure_quality_schema
 from ingest.registry import FEEDS, Feed, month_end
 from ingest.warehouse import Warehouse
@@ -83,7 +84,7 @@ class CompletenessRow:
     due_date: dt.date
     file_name: str | None
     submitted_on: dt.date | None
-    status: str  # 按时 / 迟报 / 未报送 / 未到截止日
+    status: str  # the model's state_zh: 按时 / 迟报 / 未报送 / 未到截止日
 
 
 @dataclass
@@ -103,7 +104,8 @@ class ReportData:
     gate_status_zh: str
     errors: list[CheckView]
     warnings: list[CheckView]
-    completeness: list[CompletenessRow]
+    completeness: list[CompletenessRow] | None  # None: the warehouse has not been built yet
+    completeness_as_of: dt.date | None
     outliers: list[OutlierView]
     revisions: list[dict[str, Any]]
     last_published_at: dt.datetime | None
@@ -141,26 +143,14 @@ def _check_view(result: CheckResult, overridden: set[str], files: dict[str, str]
     )
 
 
-def _completeness(con: Warehouse, period: str, as_of: dt.date) -> list[CompletenessRow]:
-    if not (con.table_exists("raw", "file_register") and con.table_exists("raw", "vintages")):
-        return []
-    rows = []
-    for feed in FEEDS.values():
-        if not feed.is_due_month(int(period[5:])):
-            continue
-        due = feed.due_date(period)
-        received = first_submissions(con, feed.feed_id, period)
-        departments = expected_departments(feed) if feed.multi_department else [feed.owner_dept]
-        departments += sorted(s for s in received if s and s not in departments)
-        for dept in departments:
-            scope = dept if feed.multi_department else ""
-            name, _sha, submitted = received.get(scope, (None, None, None))
-            if name is None:
-                status = "未报送" if as_of > due else "未到截止日"
-            else:
-                status = "迟报" if submitted and submitted > due else "按时"
-            rows.append(CompletenessRow(feed.name_zh, dept, due, name, submitted, status))
-    return rows
+def _completeness(con: Warehouse, period: str) -> tuple[list[CompletenessRow] | None, dt.date | None]:
+    """The period's rows of the completeness model and the date it judged at."""
+    if not completeness_built(con):
+        return None, None
+    rows = completeness_rows(con, [period])
+    return ([CompletenessRow(r["feed_name_zh"], r["dept_name"], r["due_date"], r["file_name"], r["submitted_on"],
+                             r["state_zh"]) for r in rows],
+            rows[0]["as_of_date"] if rows else None)
 
 
 def _outliers(con: Warehouse, period: str, warnings: list[CheckResult]) -> list[OutlierView]:
@@ -215,10 +205,10 @@ def _reading_order(result: CheckResult) -> tuple:
     return rank, result.target, result.check_id
 
 
-def report_data(con: Warehouse, period: str, *, as_of: dt.date | None = None) -> ReportData:
+def report_data(con: Warehouse, period: str) -> ReportData:
     (period,) = check_periods([period])
     ensure_quality_schema(con)
-    as_of = as_of or dt.date.today()
+    completeness, completeness_as_of = _completeness(con, period)
     gate = evaluate_gate(con, period)
     files = _file_names(con)
     overridden = set(gate.overridden)
@@ -230,7 +220,8 @@ def report_data(con: Warehouse, period: str, *, as_of: dt.date | None = None) ->
         gate_status_zh=gate.status_zh,
         errors=[_check_view(r, overridden, files) for r in sorted(gate.blocking, key=_reading_order)],
         warnings=[_check_view(r, overridden, files) for r in sorted(gate.warnings, key=_reading_order)],
-        completeness=_completeness(con, period, as_of),
+        completeness=completeness,
+        completeness_as_of=completeness_as_of,
         outliers=_outliers(con, period, gate.warnings),
         revisions=_revisions(con, period, last_published),
         last_published_at=last_published,
@@ -253,10 +244,9 @@ def report_file_name(period: str) -> str:
     return f"quality_{period}.html"
 
 
-def write_quality_report(con: Warehouse, period: str, out_dir: Path,
-                         *, as_of: dt.date | None = None) -> Path:
+def write_quality_report(con: Warehouse, period: str, out_dir: Path) -> Path:
     """Render the period's quality report to `out_dir/quality_<period>.html` and return its path."""
-    data = report_data(con, period, as_of=as_of)
+    data = report_data(con, period)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / report_file_name(period)

@@ -1,15 +1,17 @@
 """Run the checks on the raw vintages of some periods and land the outcome in `quality.check_results`.
 
-A check runs on each current vintage (the latest file of each scope) of the periods asked for,
-and writes one row per (check, vintage): passed or failed, with up to 20 failing rows traced to
-file, sheet and Excel row. A check comparing two periods is charged to the later vintage.
-Completeness is judged per (feed, period) at an `as_of` date; mart and dbt checks per period.
+A check runs on each current vintage (the latest file of each scope, `raw.current_vintages`) of
+the periods asked for, and writes one row per (check, vintage): passed or failed, with up to 20
+failing rows traced to file, sheet and Excel row. A check comparing two periods is charged to the
+later vintage. Completeness checks are per (feed, period), from the completeness model (dbt) as it
+judged at its as-of date; mart and dbt checks per period.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import json
 import uuid
 from collections.abc import Callable
@@ -23,10 +25,10 @@ from expectations.checks import (
     CheckDef,
     FeedFrames,
     completeness_checks,
-    expected_departments,
     feed_suite,
     mart_suite,
 )
+from expectations.completeness import completeness_rows
 from expectations.store import (
     CheckResult,
     ensure_quality_schema,
@@ -34,18 +36,11 @@ from expectations.store import (
     samples_json,
 )
 from ingest.periods import validate_period
-from ingest.registry import FEEDS, Feed, month_end
+from ingest.registry import FEEDS, Feed
 from ingest.warehouse import Warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
-
-CURRENT_VINTAGES_SQL = """
-SELECT feed_id, period, scope, file_sha256, vintage, received_at
-FROM raw.vintages
-WHERE feed_id = ?
-QUALIFY row_number() OVER (PARTITION BY feed_id, period, scope ORDER BY vintage DESC, received_at DESC) = 1
-"""
 
 
 def check_periods(periods: list[str]) -> list[str]:
@@ -117,16 +112,21 @@ def gx_engine() -> GxEngine:
 # --- loading ---------------------------------------------------------------------------
 
 def current_vintages(con: Warehouse, feed_id: str) -> pd.DataFrame:
-    return con.execute(CURRENT_VINTAGES_SQL, [feed_id]).df()
+    """The current vintage of every (period, scope) of the feed (landing's `raw.current_vintages`)."""
+    return con.execute(
+        "SELECT feed_id, period, scope, file_sha256, vintage, received_at FROM raw.current_vintages "
+        "WHERE feed_id = ?",
+        [feed_id],
+    ).df()
 
 
 def load_current_rows(con: Warehouse, feed: Feed) -> pd.DataFrame:
     """Rows of every current vintage of the feed (the latest file of each (period, scope))."""
     frame = con.execute(
         f"""
-        WITH current AS ({CURRENT_VINTAGES_SQL})
         SELECT r.* FROM raw.{feed.feed_id} r
-        JOIN current c ON r._file_sha256 = c.file_sha256 AND r._period = c.period AND r._scope = c.scope
+        JOIN raw.current_vintages c
+          ON c.feed_id = ? AND r._file_sha256 = c.file_sha256 AND r._period = c.period AND r._scope = c.scope
         ORDER BY r._period, r._file_sha256, r._row_number
         """,
         [feed.feed_id],
@@ -190,51 +190,34 @@ def _feed_results(con: Warehouse, feed: Feed, periods: list[str], history_of: Ca
 
 # --- completeness ------------------------------------------------------------------------
 
-def _completeness_results(con: Warehouse, feed: Feed, period: str, as_of: dt.date,
-                          make: Callable[..., CheckResult]) -> list[CheckResult]:
-    if not feed.is_due_month(int(period[5:])) or as_of <= month_end(period):
-        return []  # nothing owed (yet) for this period
-    due = feed.due_date(period)
-    checks = completeness_checks(feed)
-    first_by_scope = first_submissions(con, feed.feed_id, period)
+def _completeness_result(make: Callable[..., CheckResult], period: str, feed: Feed, check: Any, severity: str,
+                         failing: list[dict[str, Any]]) -> CheckResult:
+    samples = [{"_file_name": r["file_name"], "_sheet": None, "_row_number": None, "department": r["dept_name"],
+                "due_date": r["due_date"], "submitted_on": r["submitted_on"]} for r in failing]
+    return make(period=period, target=f"raw.{feed.feed_id}", check=check, severity=severity, failing=len(samples),
+                samples=samples, file_sha256=None, source="completeness")
 
-    def sample(dept: str | None, name: str | None = None, submitted: dt.date | None = None) -> dict[str, Any]:
-        return {"_file_name": name, "_sheet": None, "_row_number": None, "department": dept,
-                "due_date": due, "submitted_on": submitted}
 
-    late = [sample(scope or feed.owner_dept, name, submitted)
-            for scope, (name, _sha, submitted) in sorted(first_by_scope.items()) if submitted and submitted > due]
-    results = [make(period=period, target=f"raw.{feed.feed_id}", check=checks["late"], severity="warn",
-                    failing=len(late), samples=late, file_sha256=None, source="completeness")]
-    if feed.multi_department:
-        missing = [sample(dept) for dept in expected_departments(feed) if dept not in first_by_scope]
-        results.append(make(period=period, target=f"raw.{feed.feed_id}", check=checks["department_missing"],
-                            severity="warn", failing=len(missing), samples=missing, file_sha256=None,
-                            source="completeness"))
-    else:
-        missing = [] if first_by_scope else [sample(feed.owner_dept)]
-        results.append(make(period=period, target=f"raw.{feed.feed_id}", check=checks["missing"],
-                            severity="error" if as_of > due else "warn", failing=len(missing), samples=missing,
-                            file_sha256=None, source="completeness"))
+def _completeness_results(rows: list[dict[str, Any]], make: Callable[..., CheckResult]) -> list[CheckResult]:
+    """The completeness checks of each (feed, period) the model judged once the month had ended:
+    late first files (warn); for a single-owner feed its file missing (warn before the due date,
+    error after); for a multi-department feed each owing department that sent nothing (warn)."""
+    results: list[CheckResult] = []
+    for (period, feed_id), group in itertools.groupby(rows, key=lambda r: (r["period"], r["feed_id"])):
+        scopes = list(group)
+        if not scopes[0]["is_period_closed"]:
+            continue  # nothing is owed before the month has ended
+        feed = FEEDS[feed_id]
+        checks = completeness_checks(feed)
+        results.append(_completeness_result(make, period, feed, checks["late"], "warn",
+                                            [r for r in scopes if r["state"] == "late"]))
+        unsent = [r for r in scopes if r["is_owed"] and r["state"] in ("missing", "not_yet_due")]
+        if feed.multi_department:
+            results.append(_completeness_result(make, period, feed, checks["department_missing"], "warn", unsent))
+        else:
+            severity = "error" if any(r["state"] == "missing" for r in unsent) else "warn"
+            results.append(_completeness_result(make, period, feed, checks["missing"], severity, unsent))
     return results
-
-
-def first_submissions(con: Warehouse, feed_id: str, period: str) -> dict[str, tuple]:
-    """scope → (file name, sha256, submitted_on) of the first accepted file of each scope of the period.
-
-    Lateness is judged on the first file: a revision after the due date is not a late arrival.
-    """
-    received = con.execute(
-        """
-        SELECT v.scope, f.file_name, f.file_sha256, coalesce(f.submitted_on, CAST(f.received_at AS DATE)) AS submitted_on
-        FROM raw.file_register f
-        JOIN raw.vintages v ON v.file_sha256 = f.file_sha256 AND v.feed_id = f.feed_id AND v.period = f.period
-        WHERE f.feed_id = ? AND f.period = ? AND f.status = 'accepted'
-        QUALIFY row_number() OVER (PARTITION BY v.scope ORDER BY submitted_on, f.received_at) = 1
-        """,
-        [feed_id, period],
-    ).fetchall()
-    return {scope: (name, sha, submitted) for scope, name, sha, submitted in received}
 
 
 # --- marts -------------------------------------------------------------------------------
@@ -283,11 +266,10 @@ def _maker(run_id: str, checked_at: dt.datetime) -> Callable[..., CheckResult]:
     return make
 
 
-def run_checks(con: Warehouse, periods: list[str], *, as_of: dt.date | None = None,
-               run_id: str | None = None) -> list[CheckResult]:
-    """Check every current vintage of `periods`, completeness at `as_of` (default today), and the mart."""
+def run_checks(con: Warehouse, periods: list[str], *, run_id: str | None = None) -> list[CheckResult]:
+    """Check every current vintage of `periods`, their completeness (as the completeness model
+    judged it, at the as-of date dbt built it with), and the mart."""
     periods = check_periods(periods)
-    as_of = as_of or dt.date.today()
     run_id = run_id or uuid.uuid4().hex
     make = _maker(run_id, dt.datetime.now())
     ensure_quality_schema(con)
@@ -296,8 +278,7 @@ def run_checks(con: Warehouse, periods: list[str], *, as_of: dt.date | None = No
     results: list[CheckResult] = []
     for feed in FEEDS.values():
         results += _feed_results(con, feed, periods, history_of, make)
-        for period in periods:
-            results += _completeness_results(con, feed, period, as_of, make)
+    results += _completeness_results(completeness_rows(con, periods), make)
     for period in periods:
         results += _mart_results(con, period, make)
     insert_results(con, results)

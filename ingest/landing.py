@@ -49,20 +49,20 @@ CREATE TABLE IF NOT EXISTS raw.vintages (
     received_at TIMESTAMP NOT NULL
 )"""
 
-# "The latest accepted vintage of each scope": the one home of that rule. dbt (source
-# raw.current_vintages), the checks, the gate, publication and status all read this view.
+# "The latest accepted vintage of each scope" (FEEDS.md "Identity, scope and vintages"): the one
+# home of that rule. dbt (source raw.current_vintages: staging, the periods spine), the checks, the
+# gate and publication read this view. raw.vintages holds accepted files only (a rejected file
+# never gets a vintage); the highest vintage of a scope is current, a later arrival breaking a tie.
 CURRENT_VINTAGES_DDL = """
 CREATE OR REPLACE VIEW raw.current_vintages AS
-SELECT vintages.feed_id, vintages.period, vintages.scope, vintages.file_sha256, vintages.vintage,
-       vintages.received_at
-FROM raw.vintages AS vintages
-INNER JOIN (
-    SELECT feed_id, period, scope, max(vintage) AS vintage
+SELECT feed_id, period, scope, file_sha256, vintage, received_at
+FROM (
+    SELECT feed_id, period, scope, file_sha256, vintage, received_at,
+           row_number() OVER (PARTITION BY feed_id, period, scope
+                              ORDER BY vintage DESC, received_at DESC, file_sha256 DESC) AS vintage_rank
     FROM raw.vintages
-    GROUP BY feed_id, period, scope
-) AS latest
-    ON vintages.feed_id = latest.feed_id AND vintages.period = latest.period
-    AND vintages.scope = latest.scope AND vintages.vintage = latest.vintage"""
+) AS ranked
+WHERE vintage_rank = 1"""
 
 
 @dataclass

@@ -254,13 +254,15 @@ def status(
     from orchestration import status as status_queries
 
     asked = _periods(period, first, last) if (period or (first and last)) else None
+    _ensure_completeness_model()
     con = landing.connect()
     try:
         periods = asked if asked is not None else status_queries.known_periods(con)
         rows = status_queries.status_rows(con, periods)
     finally:
         con.close()
-    table = Table(title="平台状态 / status")
+    as_of = next((r["as_of"] for r in rows if r["as_of"]), None)
+    table = Table(title="平台状态 / status" + (f"（报送情况按 {as_of} 判断 / files judged at {as_of}）" if as_of else ""))
     for col in ("期间", "已收 received", "迟报 late", "缺报 missing", "退回 rejected", "错误 errors",
                 "警告 warnings", "发布 published"):
         table.add_column(col)
@@ -269,6 +271,39 @@ def status(
                       _flag(r["rejected"], "red"), _flag(r["errors"], "red"), _flag(r["warnings"], "yellow"),
                       r["published"] or "—")
     console.print(table)
+    # Which departments: the same rows as the quality report's 报送完整性 section.
+    for r in rows:
+        if r["late_departments"]:
+            console.print(f"{r['period']} 迟报 late: [yellow]{'、'.join(r['late_departments'])}[/yellow]")
+        if r["missing_departments"]:
+            console.print(f"{r['period']} 缺报 missing: [red]{'、'.join(r['missing_departments'])}[/red]")
+
+
+def _ensure_completeness_model() -> None:
+    """Status reads the completeness model (dbt). A warehouse that has only been landed into has
+    none yet: build it (with the seeds and views it reads) once; afterwards, being a view, it
+    shows every file as soon as it is landed."""
+    import subprocess
+    import tempfile
+
+    from expectations.completeness import completeness_built
+
+    con = landing.connect()
+    try:
+        if completeness_built(con):
+            return
+    finally:
+        con.close()
+    from orchestration.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_environment
+
+    dbt_environment()
+    with console.status("构建报送情况 / building the completeness model (dbt)…"), \
+            tempfile.TemporaryDirectory() as target_path:
+        subprocess.run([DBT_EXECUTABLE, "build", "--quiet", "--select", "+fct_feed_completeness",
+                        "--resource-type", "seed", "--resource-type", "model",
+                        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+                        "--target-path", target_path, "--log-path", target_path],
+                       check=True, stdout=subprocess.DEVNULL)
 
 
 def _flag(n: int, colour: str) -> str:

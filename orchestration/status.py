@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
+from expectations.completeness import completeness_rows
 from ingest import settings
-from ingest.registry import FEEDS
 from ingest.warehouse import Warehouse
 
 
@@ -15,67 +14,78 @@ def known_periods(con: Warehouse) -> list[str]:
         "SELECT DISTINCT period FROM raw.file_register WHERE period IS NOT NULL ORDER BY 1").fetchall()]
 
 
-def status_rows(con: Warehouse, periods: list[str], today: dt.date | None = None) -> list[dict]:
-    today = today or dt.date.today()
-    accepted = {}
-    for feed_id, period, submitted in con.execute(
-            "SELECT feed_id, period, min(submitted_on) FROM raw.file_register WHERE status = 'accepted' "
-            "GROUP BY ALL").fetchall():
-        accepted[(feed_id, period)] = submitted
+def _latest_publications(con: Warehouse) -> dict[str, tuple[int, str]]:
+    """period → (latest version, its gate result)."""
+    if not con.table_exists("published", "publication_log"):
+        return {}
+    rows = con.execute("""
+        SELECT log.period, log.version, log.gate_result
+        FROM published.publication_log AS log
+        JOIN (SELECT period, max(version) AS version FROM published.publication_log GROUP BY period) AS latest
+          ON log.period = latest.period AND log.version = latest.version""").fetchall()
+    return {period: (version, result) for period, version, result in rows}
+
+
+def _failed_checks(con: Warehouse, periods: list[str]) -> dict[str, tuple[int, int]]:
+    """period → (errors, warnings) failing in the latest run of each check."""
+    if not periods or not con.table_exists("quality", "check_results"):
+        return {}
+    placeholders = ", ".join("?" for _ in periods)
+    rows = con.execute(f"""
+        SELECT period,
+               sum(CASE WHEN severity = 'error' THEN 1 ELSE 0 END),
+               sum(CASE WHEN severity = 'warn' THEN 1 ELSE 0 END)
+        FROM (
+            SELECT period, severity, status,
+                   row_number() OVER (PARTITION BY period, check_id, coalesce(file_sha256, '')
+                                      ORDER BY checked_at DESC) AS run_rank
+            FROM quality.check_results
+            WHERE period IN ({placeholders})
+        ) AS latest
+        WHERE run_rank = 1 AND status = 'failed'
+        GROUP BY period""", list(periods)).fetchall()
+    return {period: (int(errors), int(warns)) for period, errors, warns in rows}
+
+
+def _department_file(row: dict) -> str:
+    return f"{row['dept_name']}（{row['feed_name_zh']}）"
+
+
+def status_rows(con: Warehouse, periods: list[str]) -> list[dict]:
+    """Per period: files received, late and missing with the departments concerned (the completeness
+    model, as the quality report shows them), rejected files, failing checks, the publication."""
+    completeness = completeness_rows(con, periods)
     rejected = dict(con.execute(
         "SELECT period, count(*) FROM raw.file_register WHERE status = 'rejected' AND period IS NOT NULL "
-        "GROUP BY ALL").fetchall())
-    checks: dict[str, tuple[int, int]] = {}
-    if con.table_exists("quality", "check_results"):
-        for period, errors, warns in con.execute("""
-            WITH latest AS (
-                SELECT * FROM quality.check_results
-                QUALIFY row_number() OVER (PARTITION BY period, check_id, coalesce(file_sha256, '')
-                                           ORDER BY checked_at DESC) = 1)
-            SELECT period, count(*) FILTER (severity = 'error' AND status = 'failed'),
-                   count(*) FILTER (severity = 'warn' AND status = 'failed')
-            FROM latest GROUP BY ALL""").fetchall():
-            checks[period] = (errors, warns)
-    published = {}
-    if con.table_exists("published", "publication_log"):
-        for period, version, result in con.execute(
-                "SELECT period, max(version), arg_max(gate_result, version) FROM published.publication_log "
-                "GROUP BY ALL").fetchall():
-            published[period] = f"v{version} ({'签字放行' if result == 'overridden' else '通过'})"
+        "GROUP BY period").fetchall())
+    checks = _failed_checks(con, periods)
+    published = _latest_publications(con)
     rows = []
     for period in periods:
-        received = late = missing = 0
-        for feed in FEEDS.values():
-            if feed.multi_department or not feed.is_due_month(int(period[5:])):
-                continue
-            due = feed.due_date(period)
-            submitted = accepted.get((feed.feed_id, period))
-            if submitted is None:
-                missing += today > due
-            else:
-                received += 1
-                late += submitted > due
+        files = [r for r in completeness if r["period"] == period]
+        late = [_department_file(r) for r in files if r["state"] == "late"]
+        missing = [_department_file(r) for r in files if r["state"] == "missing"]
         errors, warns = checks.get(period, (0, 0))
-        rows.append({"period": period, "received": received, "late": late, "missing": missing,
-                     "rejected": rejected.get(period, 0), "errors": errors, "warnings": warns,
-                     "published": published.get(period)})
+        version, result = published.get(period, (None, None))
+        rows.append({"period": period, "received": sum(r["state"] in ("on_time", "late") for r in files),
+                     "late": len(late), "missing": len(missing), "late_departments": late,
+                     "missing_departments": missing, "rejected": rejected.get(period, 0), "errors": errors,
+                     "warnings": warns,
+                     "published": f"v{version} ({'签字放行' if result == 'overridden' else '通过'})" if version else None,
+                     "as_of": files[0]["as_of_date"] if files else None})
     return rows
 
 
 def period_summary(con: Warehouse, periods: list[str]) -> list[dict]:
     """Lights, gate result and version per period, from the latest published version."""
     lights: dict[str, dict[str, int]] = {}
-    versions: dict[str, tuple[int, str]] = {}
-    if con.table_exists("published", "publication_log"):
-        for period, version, result in con.execute(
-                "SELECT period, max(version), arg_max(gate_result, version) FROM published.publication_log "
-                "GROUP BY ALL").fetchall():
-            versions[period] = (version, result)
+    versions = _latest_publications(con)
+    if versions:
         for period, light, n in con.execute("""
             SELECT p.period, p.light, count(*) FROM published.fct_indicator_progress p
-            JOIN (SELECT period, max(version) AS version FROM published.publication_log GROUP BY ALL) v
+            JOIN (SELECT period, max(version) AS version FROM published.publication_log GROUP BY period) v
               ON p.period = v.period AND p.publication_version = v.version
-            GROUP BY ALL""").fetchall():
+            GROUP BY p.period, p.light""").fetchall():
             lights.setdefault(period, {})[light] = n
     quality_dir = settings.reports_path() / "quality"
     out = []

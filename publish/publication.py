@@ -84,15 +84,10 @@ def current_inputs(con: Warehouse, period: str) -> list[dict]:
     version of `period` is built from (YTD months, carried-forward quarters and five-year
     totals reach back), so the version can be rebuilt exactly from the archive."""
     parse_period(period)
-    if not con.table_exists("raw", "vintages"):
+    if not con.table_exists("raw", "current_vintages"):
         return []
     rows = con.execute(
-        """
-        SELECT feed_id, scope, period, file_sha256
-        FROM raw.vintages
-        WHERE period <= ?
-        QUALIFY row_number() OVER (PARTITION BY feed_id, period, scope ORDER BY vintage DESC) = 1
-        """,
+        "SELECT feed_id, scope, period, file_sha256 FROM raw.current_vintages WHERE period <= ?",
         [period],
     ).fetchall()
     return normalise_vintages([dict(zip(VINTAGE_KEYS, r, strict=True)) for r in rows])

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from itertools import count
+from pathlib import Path
 
 import pytest
 from stdnum.cn import uscc as stdnum_uscc
@@ -13,30 +14,33 @@ from stdnum.cn import uscc as stdnum_uscc
 from expectations.gate import evaluate_gate
 from expectations.runner import record_dbt_results, run_checks
 from ingest import reference
-from ingest.landing import derived_values
+from ingest.landing import derived_values, ensure_raw_schema
 from ingest.registry import FEEDS, LINEAGE_COLUMNS, raw_table_columns
 from ingest.warehouse import connect as connect_warehouse
+from tests.dbt_fixtures import run_dbt
 
 HEADER_ROW = 3  # title, unit line, header: data starts on Excel row 4
 _serial = count(1)
 
 
 class Warehouse:
-    """An in-memory warehouse with the raw schema of docs/internals.md, filled file by file."""
+    """A warehouse with the landing's raw schema (in memory, or in `path` when dbt must read it),
+    filled file by file."""
 
-    def __init__(self) -> None:
-        self.con = connect_warehouse(":memory:")
-        self.con.execute("CREATE SCHEMA raw")
-        self.con.execute(
-            "CREATE TABLE raw.file_register (file_sha256 VARCHAR, feed_id VARCHAR, file_name VARCHAR, "
-            "archive_path VARCHAR, sheet VARCHAR, period VARCHAR, status VARCHAR, reason VARCHAR, "
-            "received_at TIMESTAMP, submitted_on DATE, row_count INTEGER)")
-        self.con.execute(
-            "CREATE TABLE raw.vintages (feed_id VARCHAR, period VARCHAR, scope VARCHAR, file_sha256 VARCHAR, "
-            "vintage INTEGER, received_at TIMESTAMP)")
-        for feed in FEEDS.values():
-            cols = ", ".join(f'"{n}" {t}' for n, t in raw_table_columns(feed))
-            self.con.execute(f"CREATE TABLE raw.{feed.feed_id} ({cols})")
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.con = connect_warehouse(path or ":memory:")
+        ensure_raw_schema(self.con)
+
+    def judge_completeness(self, as_of: dt.date) -> None:
+        """Build the completeness model (dbt, with the seeds and views it reads) judged at `as_of`."""
+        assert self.path is not None, "dbt needs a warehouse file: Warehouse(tmp_path / 'warehouse.duckdb')"
+        self.con.close()  # one writer: dbt runs in its own process
+        try:
+            run_dbt(self.path, "build", "--select", "+fct_feed_completeness", "ref_departments",
+                    "--indirect-selection", "cautious", vars={"as_of_date": as_of.isoformat()})
+        finally:
+            self.con = connect_warehouse(self.path)
 
     def land(self, feed_id: str, period: str, rows: list[dict], *, file_name: str | None = None,
              sheet: str = "Sheet1", received_at: dt.datetime | None = None,
@@ -90,10 +94,6 @@ def industry(code: str, revenue: float | None, prior: float | None, *, yoy: floa
             "_is_total": total, **more}
 
 
-# Checks are judged well after every due date unless a test says otherwise.
-LATE_AS_OF = dt.date(2030, 1, 1)
-
-
 # --- balance --------------------------------------------------------------------------------
 
 def test_balance_at_tolerance_passes_and_just_beyond_fails():
@@ -106,7 +106,7 @@ def test_balance_at_tolerance_passes_and_just_beyond_fails():
         industry("L", 500, 10000),                         # row 8: revenue Σ 498.9, off by 1.1 > max(0.5, 1)
         industry("72", 498.9, 10000),                      # row 9
     ], file_name="规上服务业2024年1-3月.xlsx")
-    results = run_checks(wh.con, ["2024-03"], as_of=dt.date(2024, 4, 1))
+    results = run_checks(wh.con, ["2024-03"])
 
     revenue = result(results, "stats_services.balance.section_vs_divisions.revenue_ytd", sha)
     assert (revenue.status, revenue.severity, revenue.failing_rows) == ("failed", "error", 1)
@@ -136,7 +136,7 @@ def test_total_against_sections_in_tax_revenue():
         {"industry_code": "F", "tax_ytd": 600, "tax_prior_ytd": 500},
         {"industry_code": "J", "tax_ytd": 398, "tax_prior_ytd": 400},  # tax Σ 998: off by 2 > max(1, 1)
     ])
-    results = run_checks(wh.con, ["2024-03"], as_of=dt.date(2024, 4, 1))
+    results = run_checks(wh.con, ["2024-03"])
     tax = result(results, "tax_revenue.balance.total_vs_sections.tax_ytd", sha)
     assert (tax.status, tax.samples[0]["_row_number"], tax.samples[0]["difference"]) == ("failed", 4, 2.0)
     assert result(results, "tax_revenue.balance.total_vs_sections.tax_prior_ytd", sha).status == "passed"
@@ -155,7 +155,7 @@ def test_enterprise_revenue_against_divisions_is_a_warning():
         {"uscc": uscc_b, "name": "乙", "industry_code": "7212", "revenue_ytd": 400.0},
         {"uscc": uscc_c, "name": "丙", "industry_code": "7310", "revenue_ytd": 520.0},
     ])
-    results = run_checks(wh.con, ["2024-03"], as_of=dt.date(2024, 4, 1))
+    results = run_checks(wh.con, ["2024-03"])
     check = result(results, "stats_services.balance.enterprises_vs_divisions.revenue_ytd", services)
     assert (check.status, check.severity) == ("failed", "warn")
     assert [(s["industry_code"], s["enterprise_sum"]) for s in check.samples] == [("73", 52.0)]
@@ -168,7 +168,7 @@ def test_ytd_fall_is_charged_to_the_later_vintage_only():
     feb = wh.land("stats_services", "2024-02", [industry("合计", 100.0, 90.0, total=True)])
     mar = wh.land("stats_services", "2024-03", [industry("合计", 95.0, 92.0, total=True)], file_name="三月.xlsx")
     dec = wh.land("stats_services", "2023-12", [industry("合计", 700.0, 650.0, total=True)])
-    results = run_checks(wh.con, ["2023-12", "2024-02", "2024-03"], as_of=dt.date(2024, 3, 25))
+    results = run_checks(wh.con, ["2023-12", "2024-02", "2024-03"])
     check_id = "stats_services.logic.ytd_decrease.revenue_ytd"
     assert result(results, check_id, feb).status == "passed"  # a new year starts again from zero
     assert result(results, check_id, dec).status == "passed"
@@ -189,7 +189,7 @@ def test_reported_growth_against_computed_growth_and_outliers():
         industry("72", 160.0, 100.0, yoy=60.0),   # consistent, but +60 % is an outlier
         industry("73", 40.0, 100.0),              # no reported growth: computed −60 % is an outlier
     ])
-    results = run_checks(wh.con, ["2024-03"], as_of=dt.date(2024, 4, 1))
+    results = run_checks(wh.con, ["2024-03"])
     mismatch = result(results, "stats_services.logic.yoy_mismatch.revenue_yoy_pct", sha)
     assert [s["industry_code"] for s in mismatch.samples] == ["71"]
     assert mismatch.samples[0]["computed_yoy_pct"] == pytest.approx(10.0)
@@ -210,7 +210,7 @@ def test_month_against_difference_of_ytds():
         {**base, "program": "金蓝领", "person_times_month": 40.0, "person_times_ytd": 150.0},   # 150 − 100 = 50
         {**base, "program": "家政培训", "person_times_month": 20.0, "person_times_ytd": 50.0},  # 50 − 30 = 20
     ])
-    results = run_checks(wh.con, ["2024-03"], as_of=dt.date(2024, 3, 30))
+    results = run_checks(wh.con, ["2024-03"])
     check = result(results, "training_records.logic.month_vs_ytd.person_times_month", mar)
     assert (check.status, check.severity) == ("failed", "error")
     assert [(s["program"], s["expected_month"], s["_row_number"]) for s in check.samples] == [("金蓝领", 50.0, 4)]
@@ -223,7 +223,7 @@ def test_project_logic_warnings():
         project("2024-330302-72-01-000002", total=10.0, completed=1.0, start="2024-08"),      # row 5: before start
         project("2024-330302-72-01-000003", total=10.0, completed=1.0, start="2024-05"),      # row 6: fine
     ])
-    results = run_checks(wh.con, ["2024-05"], as_of=dt.date(2024, 6, 1))
+    results = run_checks(wh.con, ["2024-05"])
     over = result(results, "major_projects.logic.completed_exceeds_total", sha)
     early = result(results, "major_projects.logic.completed_before_start", sha)
     assert (over.severity, [s["_row_number"] for s in over.samples]) == ("warn", [4])
@@ -257,7 +257,7 @@ def test_schema_uniqueness_and_department_checks_trace_the_rows():
         project("2024-330302-72-01-000008", responsible_dept="区不存在局"),      # row 11: unresolved
         {**project(None), "_is_total": True, "name": None, "responsible_dept": None},  # row 12: 合计, not data
     ], file_name="重大项目2024年5月.xlsx", sheet="重大项目实施表")
-    results = run_checks(wh.con, ["2024-05"], as_of=dt.date(2024, 6, 1))
+    results = run_checks(wh.con, ["2024-05"])
 
     def rows_of(check_id: str) -> list[int]:
         return [s["_row_number"] for s in result(results, check_id, sha).samples]
@@ -289,7 +289,7 @@ def test_uscc_check_character_is_a_warning_and_a_short_code_an_error():
         {"uscc": good[:17], "name": "丙", "industry_code": "7213", "revenue_ytd": 1.0},
         {"uscc": valid_uscc("91330302MA2AAAAD0"), "name": "丁", "industry_code": "9911", "revenue_ytd": 1.0},
     ])
-    results = run_checks(wh.con, ["2024-03"], as_of=dt.date(2024, 4, 1))
+    results = run_checks(wh.con, ["2024-03"])
     warn = result(results, "stats_enterprises.schema.identifier_warn.uscc", sha)
     error = result(results, "stats_enterprises.schema.identifier_error.uscc", sha)
     assert (warn.severity, [s["_row_number"] for s in warn.samples]) == ("warn", [5])
@@ -310,7 +310,7 @@ def test_enterprise_unit_slip_is_a_warning():
         {"uscc": a, "name": "甲", "industry_code": "7211", "revenue_ytd": 10_000_000.0},  # ×10000: 元 for 千元
         {"uscc": b, "name": "乙", "industry_code": "7211", "revenue_ytd": 1500.0},
     ])
-    results = run_checks(wh.con, ["2024-03"], as_of=dt.date(2024, 3, 30))
+    results = run_checks(wh.con, ["2024-03"])
     slip = result(results, "stats_enterprises.outlier.unit_slip.revenue_ytd", mar)
     assert (slip.severity, slip.failing_rows) == ("warn", 1)
     assert (slip.samples[0]["name"], slip.samples[0]["jump_factor"], slip.samples[0]["_row_number"]) == ("甲", 10000.0, 4)
@@ -318,11 +318,15 @@ def test_enterprise_unit_slip_is_a_warning():
 
 # --- completeness ----------------------------------------------------------------------------
 
-def test_missing_feed_is_a_warning_before_its_due_date_and_an_error_after():
-    wh = Warehouse()
+def test_missing_feed_is_a_warning_before_its_due_date_and_an_error_after(tmp_path):
+    wh = Warehouse(tmp_path / "warehouse.duckdb")
+    # Completeness covers the months up to the latest file: June's services file reaches 2024-06.
+    wh.land("stats_services", "2024-06", [industry("合计", 100.0, 90.0, total=True)])
     # stats_fai 2024-03 is due on 2024-04-20
-    on_due_date = run_checks(wh.con, ["2024-03"], as_of=dt.date(2024, 4, 20))
-    after = run_checks(wh.con, ["2024-03"], as_of=dt.date(2024, 4, 21))
+    wh.judge_completeness(dt.date(2024, 4, 20))
+    on_due_date = run_checks(wh.con, ["2024-03"])
+    wh.judge_completeness(dt.date(2024, 4, 21))
+    after = run_checks(wh.con, ["2024-03"])
     before = result(on_due_date, "stats_fai.completeness.missing")
     assert (before.status, before.severity, before.source) == ("failed", "warn", "completeness")
     missing = result(after, "stats_fai.completeness.missing")
@@ -331,21 +335,22 @@ def test_missing_feed_is_a_warning_before_its_due_date_and_an_error_after():
     gate = evaluate_gate(wh.con, "2024-03")
     assert not gate.passed and "stats_fai.completeness.missing" in gate.open_check_ids
     # January owes no statistics file; the month is not over before its end
-    january = run_checks(wh.con, ["2024-01"], as_of=dt.date(2024, 3, 1))
+    january = run_checks(wh.con, ["2024-01"])
     assert not [r for r in january if r.check_id == "stats_fai.completeness.missing"]
-    assert not [r for r in run_checks(wh.con, ["2024-06"], as_of=dt.date(2024, 6, 30))
-                if r.source == "completeness"]
+    wh.judge_completeness(dt.date(2024, 6, 30))
+    assert not [r for r in run_checks(wh.con, ["2024-06"]) if r.source == "completeness"]
 
 
-def test_late_arrival_and_silent_departments_are_warnings():
-    wh = Warehouse()
+def test_late_arrival_and_silent_departments_are_warnings(tmp_path):
+    wh = Warehouse(tmp_path / "warehouse.duckdb")
     wh.land("tax_revenue", "2024-03", [{"industry_code": "合计", "tax_ytd": 1.0, "_is_total": True}],
             file_name="税收3月.xlsx", submitted_on=dt.date(2024, 4, 8))  # due 2024-04-05
     wh.land("dept_task_progress", "2024-03", [
         {"reporting_dept": "区商务局", "indicator_id": "first_stores", "value_ytd": 3.0}],
         submitted_on=dt.date(2024, 4, 3))
     wh.reject("stats_fai", "2024-03", "固投.xlsx")  # a rejection is no file: stats_fai is missing
-    results = run_checks(wh.con, ["2024-03"], as_of=dt.date(2024, 4, 10))
+    wh.judge_completeness(dt.date(2024, 4, 10))
+    results = run_checks(wh.con, ["2024-03"])
     late = result(results, "tax_revenue.completeness.late")
     assert (late.status, late.severity) == ("failed", "warn")
     assert (late.samples[0]["_file_name"], late.samples[0]["submitted_on"]) == ("税收3月.xlsx", "2024-04-08")
@@ -371,7 +376,7 @@ def test_mart_suite_on_indicator_progress():
         ("zones_high_tier", "2024-03", "milestone", None, None, None, None, None),   # NULL light
         ("zones_provincial", "2024-03", "milestone", None, None, None, "—", "无年度目标"),
     ])
-    results = [r for r in run_checks(wh.con, ["2024-03"], as_of=dt.date(2024, 3, 30))
+    results = [r for r in run_checks(wh.con, ["2024-03"])
                if r.target == "marts.fct_indicator_progress"]
 
     def ids(check_id: str) -> list[str]:
@@ -442,7 +447,7 @@ def test_every_suite_yields_one_result_per_check_and_vintage():
     }
     assert set(one_row) == set(FEEDS)
     shas = {feed_id: wh.land(feed_id, "2024-03", rows) for feed_id, rows in one_row.items()}
-    results = run_checks(wh.con, ["2024-03"], as_of=dt.date(2024, 3, 31))
+    results = run_checks(wh.con, ["2024-03"])
     for feed_id, sha in shas.items():
         mine = [r for r in results if r.file_sha256 == sha]
         assert sorted(r.check_id for r in mine) == sorted(c.check_id for c in feed_suite(FEEDS[feed_id]))
@@ -473,7 +478,7 @@ def test_personal_data_is_masked_in_samples():
         {**person, "id_number": "11010519491231002X"},   # the same person twice
         {**person, "id_number": "110105194912310021"},   # wrong check character: error
     ])
-    results = run_checks(wh.con, ["2024-03"], as_of=dt.date(2024, 3, 31))
+    results = run_checks(wh.con, ["2024-03"])
     duplicate = result(results, "talent_registry.uniqueness.business_key", sha)
     assert [(s["_row_number"], s["id_number"]) for s in duplicate.samples] == [
         (4, "1101************2X"), (5, "1101************2X")]

@@ -125,10 +125,14 @@ def test_department_revision_replaces_only_that_departments_rows(home, con):
     assert [(r.scopes, r.vintage) for r in revised] == [(("区商务局",), 2)]
     assert con.execute("SELECT scope, max(vintage) FROM raw.vintages GROUP BY scope ORDER BY scope").fetchall() == [
         ("区人力社保局", 1), ("区商务局", 2)]  # 区人社局 resolves to its canonical name
+    # raw.current_vintages, the one relation every reader takes "current" from, names the revision.
+    assert con.execute("SELECT scope, vintage, file_sha256 FROM raw.current_vintages ORDER BY scope").fetchall() == [
+        ("区人力社保局", 1, landing.sha256_of(inbox / "dept_task_progress" / "区人社局202306.csv")),
+        ("区商务局", 2, landing.sha256_of(inbox / "dept_task_progress" / "区商务局202306修订.csv"))]
     latest = con.execute("""
         SELECT r.reporting_dept, r.indicator_id, r.value_ytd
         FROM raw.dept_task_progress r
-        JOIN (SELECT * FROM raw.vintages QUALIFY vintage = max(vintage) OVER (PARTITION BY feed_id, period, scope)) v
+        JOIN raw.current_vintages v
           ON r._file_sha256 = v.file_sha256 AND r._scope = v.scope AND r._period = v.period
         ORDER BY 1, 2""").fetchall()
     assert latest == [("区人社局", "hr_services_revenue", 3.5), ("区商务局", "first_stores", 6.0)]

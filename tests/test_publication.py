@@ -12,6 +12,7 @@ import json
 import duckdb
 import pytest
 
+from ingest.landing import ensure_raw_schema
 from ingest.warehouse import Warehouse
 from ingest.warehouse import connect as connect_warehouse
 from publish import publication
@@ -183,9 +184,7 @@ def make_warehouse(path=":memory:", periods=("2023-06",)) -> Warehouse:
     con.execute("CREATE SCHEMA marts")
     for mart, ddl in MART_DDL.items():
         con.execute(f"CREATE TABLE marts.{mart} ({ddl})")
-    con.execute("CREATE SCHEMA raw")
-    con.execute("""CREATE TABLE raw.vintages (feed_id VARCHAR, period VARCHAR, scope VARCHAR,
-                   file_sha256 VARCHAR, vintage INTEGER, received_at TIMESTAMP)""")
+    ensure_raw_schema(con)  # the landing's raw layout, raw.current_vintages included
     for p in periods:
         add_period(con, p)
     return con

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -22,8 +23,11 @@ BALANCE_ZH = "门类数与所属大类合计不符（营业收入_本年累计�
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-def build_period() -> Warehouse:
-    wh = Warehouse()
+@pytest.fixture(scope="module")
+def built_period(tmp_path_factory) -> Path:
+    """The period's warehouse file, landed, with completeness judged at AS_OF and checked: built
+    once (dbt), copied by each test."""
+    wh = Warehouse(tmp_path_factory.mktemp("quality_report") / "warehouse.duckdb")
     balanced = [industry("合计", 500.0, 400.0, total=True), industry("L", 500.0, 400.0),
                 industry("72", 500.0, 400.0)]
     wh.land("stats_services", PERIOD, balanced, file_name="规上服务业2024年1-3月.xlsx",
@@ -41,18 +45,26 @@ def build_period() -> Warehouse:
                                           "revenue_ytd": 10_000_000.0}], file_name="企业2024年3月.xlsx")
     wh.land("tax_revenue", PERIOD, [{"industry_code": "合计", "tax_ytd": 1.0, "_is_total": True}],
             file_name="税收3月.xlsx", submitted_on=dt.date(2024, 4, 8))
-    run_checks(wh.con, ["2024-02", PERIOD], as_of=AS_OF)
-    return wh
+    wh.judge_completeness(AS_OF)
+    run_checks(wh.con, ["2024-02", PERIOD])
+    wh.con.close()
+    return wh.path
+
+
+def build_period(built_period: Path, tmp_path: Path) -> Warehouse:
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_period, copy)
+    return Warehouse(copy)
 
 
 def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def test_report_shows_gate_checks_completeness_outliers_revisions_and_signoffs(tmp_path):
-    wh = build_period()
+def test_report_shows_gate_checks_completeness_outliers_revisions_and_signoffs(built_period, tmp_path):
+    wh = build_period(built_period, tmp_path)
     record_signoff(wh.con, PERIOD, "李审核", "已阅迟报提示", [])
-    path = write_quality_report(wh.con, PERIOD, tmp_path, as_of=AS_OF)
+    path = write_quality_report(wh.con, PERIOD, tmp_path)
     html = path.read_text(encoding="utf-8")
     text = text_of(html)
 
@@ -78,10 +90,10 @@ def test_report_shows_gate_checks_completeness_outliers_revisions_and_signoffs(t
     assert "李审核" in text and "已阅迟报提示" in text and "仅复核提示" in text
 
 
-def test_override_shows_signed_release_and_index_lists_periods(tmp_path):
-    wh = build_period()
+def test_override_shows_signed_release_and_index_lists_periods(built_period, tmp_path):
+    wh = build_period(built_period, tmp_path)
     record_signoff(wh.con, PERIOD, "王统计", "L门类含未分大类企业，已核实", [BALANCE])
-    html = write_quality_report(wh.con, PERIOD, tmp_path, as_of=AS_OF).read_text(encoding="utf-8")
+    html = write_quality_report(wh.con, PERIOD, tmp_path).read_text(encoding="utf-8")
     # five department feeds due on 04-05 are still missing: the period stays blocked
     assert "发布审核：未通过" in text_of(html) and "L门类含未分大类企业，已核实" in text_of(html)
     balance = html[:html.index(BALANCE_ZH)].rsplit('<div class="check', 1)[1]
@@ -89,7 +101,7 @@ def test_override_shows_signed_release_and_index_lists_periods(tmp_path):
     missing = [f"{feed}.completeness.missing" for feed in
                ("enterprise_cultivation", "innovation_zones", "major_projects", "supervision_items", "talent_registry")]
     record_signoff(wh.con, PERIOD, "王统计", "各部门已电话确认本月无变化", missing)
-    text = text_of(write_quality_report(wh.con, PERIOD, tmp_path, as_of=AS_OF).read_text(encoding="utf-8"))
+    text = text_of(write_quality_report(wh.con, PERIOD, tmp_path).read_text(encoding="utf-8"))
     assert "发布审核：已签字放行" in text
     index = write_quality_index(wh.con, tmp_path).read_text(encoding="utf-8")
     rows = re.findall(r"<tr><td>(\d{4}-\d{2})</td><td><span class=\"tag[^\"]*\">([^<]+)</span>", index)
@@ -100,18 +112,18 @@ def test_override_shows_signed_release_and_index_lists_periods(tmp_path):
 def test_report_without_publication_log_or_raw_tables(tmp_path):
 
     con = connect_warehouse(":memory:")
-    path = write_quality_report(con, PERIOD, tmp_path, as_of=AS_OF)
+    path = write_quality_report(con, PERIOD, tmp_path)
     text = text_of(path.read_text(encoding="utf-8"))
     assert "发布审核：通过" in text and "无修订" in text
 
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
-def test_report_renders_in_headless_chromium(tmp_path):
+def test_report_renders_in_headless_chromium(built_period, tmp_path):
     from PIL import Image
 
-    wh = build_period()
-    path = write_quality_report(wh.con, PERIOD, tmp_path / "out", as_of=AS_OF)
+    wh = build_period(built_period, tmp_path)
+    path = write_quality_report(wh.con, PERIOD, tmp_path / "out")
     common = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
     png = tmp_path / "report.png"

@@ -1,7 +1,7 @@
 {#
     The rows of the latest accepted vintage of every scope of one feed (FEEDS.md "Identity,
-    scope and vintages"): per (feed, period, scope) the raw.vintages row with the highest
-    `vintage`, and from raw.<feed_id> the whole file it names. A row left out of a newer
+    scope and vintages"): from raw.<feed_id> the whole file that raw.current_vintages (landing's
+    view, the one home of "current") names for each (period, scope). A row left out of a newer
     vintage is gone: nothing is kept from older vintages.
     A 合计 row stays only in hierarchical feeds (the registry's `hierarchical`, through the
     source's meta), where the grand total is a row of its own; elsewhere it is the file's
@@ -13,35 +13,10 @@ select
     landed.*,
     current_vintage.vintage as _vintage
 from {{ source('raw', feed_id) }} as landed
-inner join (
-    select feed_id, period, scope, file_sha256, vintage
-    from (
-        select
-            vintages.feed_id,
-            vintages.period,
-            vintages.scope,
-            vintages.file_sha256,
-            vintages.vintage,
-            row_number() over (
-                partition by vintages.feed_id, vintages.period, vintages.scope
-                order by vintages.vintage desc
-            ) as vintage_rank
-        from {{ source('raw', 'vintages') }} as vintages
-        where
-            vintages.feed_id = '{{ feed_id }}'
-            and exists (
-                select 1
-                from {{ source('raw', 'file_register') }} as register
-                where
-                    register.file_sha256 = vintages.file_sha256
-                    and register.feed_id = vintages.feed_id
-                    and register.status = 'accepted'
-            )
-    ) as ranked
-    where vintage_rank = 1
-) as current_vintage
+inner join {{ source('raw', 'current_vintages') }} as current_vintage
     on
-        landed._file_sha256 = current_vintage.file_sha256
+        current_vintage.feed_id = '{{ feed_id }}'
+        and landed._file_sha256 = current_vintage.file_sha256
         and landed._period = current_vintage.period
         and landed._scope = current_vintage.scope
 {%- if not keep_total_rows %}

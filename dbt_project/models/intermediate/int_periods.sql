@@ -32,7 +32,7 @@ month_numbers as (
 ),
 
 latest as (
-    select max(period) as latest_period from {{ ref('int_current_vintages') }}
+    select max(period) as latest_period from {{ source('raw', 'current_vintages') }}
 ),
 
 spine as (

@@ -18,10 +18,13 @@ indicators as (
     {% endif %}
 ),
 
+-- The files each department owes (a department sending a feed it does not owe is not scored).
 files as (
-    select * from {{ ref('int_marts_feed_submissions') }}
+    select * from {{ ref('fct_feed_completeness') }}
+    where
+        is_owed
     {% if is_incremental() %}
-        where {{ in_run_periods() }}
+        and {{ in_run_periods() }}
     {% endif %}
 ),
 
@@ -56,10 +59,10 @@ file_counts as (
     select
         period,
         dept_name,
-        sum(case when submission_state <> 'not_yet_due' then 1 else 0 end) as files_due,
-        sum(case when submission_state = 'on_time' then 1 else 0 end) as files_on_time,
-        sum(case when submission_state = 'late' then 1 else 0 end) as files_late,
-        sum(case when submission_state = 'missing' then 1 else 0 end) as files_missing
+        sum(case when state <> 'not_yet_due' then 1 else 0 end) as files_due,
+        sum(case when state = 'on_time' then 1 else 0 end) as files_on_time,
+        sum(case when state = 'late' then 1 else 0 end) as files_late,
+        sum(case when state = 'missing' then 1 else 0 end) as files_missing
     from files
     group by period, dept_name
 ),
@@ -69,12 +72,12 @@ file_lists as (
         period,
         dept_name,
         {{ dbt.listagg(
-            "feed_name_zh || case when submission_state = 'late' then '（迟报）' else '（未报）' end",
+            "feed_name_zh || case when state = 'late' then '（迟报）' else '（未报）' end",
             "'、'",
             'order by feed_id'
         ) }} as late_or_missing_feeds
     from files
-    where submission_state in ('late', 'missing')
+    where state in ('late', 'missing')
     group by period, dept_name
 ),
 
