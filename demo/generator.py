@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,9 +38,9 @@ from demo.feeds import (
 from demo.tables import DemoTable, TableRow, write_table
 from demo.world import FIRST_YEAR, corrupt_uscc_check, rng_for, split_period, yoy_pct
 from ingest import registry
+from ingest.periods import validate_period
 
 MANIFEST_NAME = ".demo_manifest.json"
-_PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 # --- the manifest ---------------------------------------------------------------------------
@@ -163,8 +162,7 @@ def parse_faults(faults: Sequence[str], first: str, last: str) -> list[FaultRequ
             if not due:
                 raise ValueError(f"{kind}: {feed.feed_id} 在 {first}..{last} 无应报期 / is never due in the range")
             period = due[-1]
-        if not _PERIOD_RE.match(period):
-            raise ValueError(f"{spec!r}: 期别应为 YYYY-MM / the period must be YYYY-MM")
+        validate_period(period)
         if period not in due:
             raise ValueError(f"{spec!r}: {feed.feed_id} 在 {period} 不报送或不在生成范围 {first}..{last} / "
                              f"{feed.feed_id} is not due in {period} or it is outside {first}..{last}")
@@ -359,9 +357,8 @@ _FAULT_APPLIERS = {
 
 # --- generation -----------------------------------------------------------------------------
 def _check_range(first: str, last: str) -> None:
-    for label, period in (("first", first), ("last", last)):
-        if not _PERIOD_RE.match(period):
-            raise ValueError(f"{label}={period!r}: 期别应为 YYYY-MM / the period must be YYYY-MM")
+    for period in (first, last):
+        validate_period(period)
     if first > last:
         raise ValueError(f"first {first} 晚于 last {last} / first is after last")
     if first < f"{FIRST_YEAR}-01":

@@ -10,15 +10,14 @@ Both kinds land in the same result table with the same failing-row samples.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from expectations.industries import DIVISION_SECTION, TOTAL_CODES, level_of, section_of
 from expectations.store import Severity
 from ingest import reference
-from ingest.registry import FEEDS, Feed, conversion_factor
+from ingest.industries import DIVISION_SECTION, TOTAL_CODES, level_of, section_of
+from ingest.registry import FEEDS, Column, Feed, conversion_factor
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -272,22 +271,16 @@ def _month_vs_ytd(month_col: str, ytd_col: str) -> Callable[[FeedFrames], pd.Dat
     return evaluate
 
 
-_DEPARTMENT_SEPARATORS = re.compile(r"[、,，;；/]")
+def _unresolved_department(column: Column) -> Callable[[FeedFrames], pd.DataFrame]:
+    """Rows whose department name landing could not resolve (its stored `<field>_canonical` is NULL)."""
 
-
-def _unresolved_department(column: str) -> Callable[[FeedFrames], pd.DataFrame]:
     def evaluate(frames: FeedFrames) -> pd.DataFrame:
         rows = frames.data().copy()
-
-        def unresolved(name: Any) -> str | None:
-            if not isinstance(name, str) or not name.strip():
-                return None  # a missing name is the required-column check's business
-            parts = [p.strip() for p in _DEPARTMENT_SEPARATORS.split(name) if p.strip()]
-            bad = [p for p in parts if reference.resolve_department(p) is None]
-            return "、".join(bad) or None
-
-        rows["unresolved"] = rows[column].map(unresolved)
-        return rows[rows["unresolved"].notna()]
+        written = rows[column.field].map(lambda v: v.strip() if isinstance(v, str) else "")
+        # A missing name is the required-column check's business.
+        unresolved = (written != "") & rows[column.canonical_field].isna()
+        rows["unresolved"] = rows[column.field].where(unresolved)
+        return rows[unresolved]
 
     return evaluate
 
@@ -433,11 +426,10 @@ def feed_suite(feed: Feed) -> list[CheckDef]:
                     evaluate=_unit_slip(col.field))
 
     # Department names (always warn: FEEDS.md "Departments").
-    for col in feed.columns:
-        if col.field.endswith("_dept"):
-            add(f"department.unresolved.{col.field}", "warn", f"单位名称不在部门对照表中（{col.header}）",
-                f"department name not in the reference table ({col.header})", "python", (col.field, "unresolved"),
-                evaluate=_unresolved_department(col.field))
+    for col in feed.department_columns:
+        add(f"department.unresolved.{col.field}", "warn", f"单位名称不在部门对照表中（{col.header}）",
+            f"department name not in the reference table ({col.header})", "python", (col.field, "unresolved"),
+            evaluate=_unresolved_department(col))
     return checks
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -34,13 +33,12 @@ from expectations.store import (
     insert_results,
     samples_json,
 )
+from ingest.periods import validate_period
 from ingest.registry import FEEDS, Feed, month_end
 from ingest.warehouse import Warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
-
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 CURRENT_VINTAGES_SQL = """
 SELECT feed_id, period, scope, file_sha256, vintage, received_at
@@ -51,10 +49,8 @@ QUALIFY row_number() OVER (PARTITION BY feed_id, period, scope ORDER BY vintage 
 
 
 def check_periods(periods: list[str]) -> list[str]:
-    bad = [p for p in periods if not isinstance(p, str) or not _PERIOD.match(p)]
-    if bad:
-        raise ValueError(f"报告期格式应为 YYYY-MM：{bad} / periods must be 'YYYY-MM': {bad}")
-    return sorted(set(periods))
+    """The periods, each validated (ingest.periods.validate_period), sorted and distinct."""
+    return sorted({validate_period(p) for p in periods})
 
 
 # --- GX: one ephemeral context per process, one suite per feed ---------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +93,29 @@ def ensure_raw_schema(con: Warehouse) -> None:
     for feed in FEEDS.values():
         cols = ", ".join(f'"{name}" {type_}' for name, type_ in raw_table_columns(feed))
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{feed.feed_id} ({cols})")
+        _add_missing_columns(con, feed)
+
+
+def _add_missing_columns(con: Warehouse, feed: Feed) -> None:
+    """A warehouse landed before a registry column existed gets it; a new `<field>_canonical`
+    is filled from the names as written, so older vintages read like new ones."""
+    present = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
+        [feed.feed_id]).fetchall()}
+    for name, type_ in raw_table_columns(feed):
+        if name in present:
+            continue
+        con.execute(f'ALTER TABLE raw.{feed.feed_id} ADD COLUMN "{name}" {type_}')
+        column = next((c for c in feed.department_columns if c.canonical_field == name), None)
+        if column is None:
+            continue
+        written = [r[0] for r in con.execute(
+            f'SELECT DISTINCT "{column.field}" FROM raw.{feed.feed_id} WHERE "{column.field}" IS NOT NULL'
+        ).fetchall()]
+        for value in written:
+            if (canonical := reference.canonical_department(value)) is not None:
+                con.execute(f'UPDATE raw.{feed.feed_id} SET "{name}" = ? WHERE "{column.field}" = ?',
+                            [canonical, value])
 
 
 def sha256_of(path: Path) -> str:
@@ -118,12 +141,22 @@ def scan_inbox(inbox: Path) -> list[tuple[Path, str | None]]:
     return found
 
 
-def scope_of(feed: Feed, row: dict) -> str:
-    """A row's scope: its canonical 填报单位 in multi-department feeds, '' otherwise."""
+def scope_of(feed: Feed, row: Mapping) -> str:
+    """A row's scope: its canonical 填报单位 in multi-department feeds (the name normalised
+    when it does not resolve), '' otherwise."""
     if not feed.scope_field:
         return ""
     written = row.get(feed.scope_field) or ""
-    return reference.resolve_department(written) or reference.normalise_name(written)
+    return reference.canonical_department(written) or reference.normalise_name(written)
+
+
+def derived_values(feed: Feed, row: Mapping) -> dict[str, str | None]:
+    """What landing stores beside a parsed row's own fields: each department column's canonical
+    name (`<field>_canonical`, None when it does not resolve) and the row's `_scope`. Department
+    names are resolved here once; staging and the checks read the stored columns."""
+    values = {c.canonical_field: reference.canonical_department(row.get(c.field)) for c in feed.department_columns}
+    values["_scope"] = scope_of(feed, row)
+    return values
 
 
 def _already_accepted(con: Warehouse, feed_id: str, sha: str) -> bool:
@@ -163,9 +196,10 @@ def _raw_arrow(feed: Feed, parsed: ParsedFile, sha: str, scopes: list[str], inge
     }
     data: dict[str, list] = {name: [] for name, _ in columns}
     for row, scope in zip(parsed.rows, scopes, strict=True):
+        derived = {**derived_values(feed, row), "_scope": scope}
         for name, _ in columns:
-            if name == "_scope":
-                data[name].append(scope)
+            if name in derived:
+                data[name].append(derived[name])
             elif name in lineage:
                 data[name].append(lineage[name])
             else:

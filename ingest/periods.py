@@ -1,5 +1,6 @@
 """The period of a feed file (FEEDS.md "Period"): one home for reading periods from a
-title, a file name or a 报告期 cell, and for deciding the file's period from them.
+title, a file name or a 报告期 cell, and for deciding the file's period from them; and the
+one validator of a period someone gives the platform (`validate_period`).
 
 A period is the text 'YYYY-MM'. Year-to-date figures (`1-N月`) belong to period N.
 """
@@ -36,6 +37,23 @@ _COMPACT = re.compile(r"(?<!\d)(\d{4})(0[1-9]|1[0-2])(?!\d)")
 _SEPARATED = re.compile(r"(?<!\d)(\d{4})[-_./](\d{1,2})(?!\d)(?![-_./]\d{1,2}(?!\d))")
 # 填报日期 and the like are dates of the form, not periods: removed before reading a title.
 _DATE_LABELS = re.compile(r"(填报|报送|制表|编制|打印|导出)(日期|时间)[:：]?\s*[0-9０-９年月日.\-/／\s]*")
+
+# A period as the platform names it: 4-digit year, 2-digit month 01..12.
+_VALID_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class PeriodError(ValueError):
+    """A period that is not 'YYYY-MM'; its message is one bilingual line."""
+
+
+def validate_period(period: object) -> str:
+    """`period` itself when it is 'YYYY-MM' (e.g. 2024-06); else PeriodError. The CLI, the check
+    runner, the gate, publication and the reports all validate through this one function."""
+    if isinstance(period, str) and _VALID_PERIOD.match(period):
+        return period
+    raise PeriodError(f"报告期应为 YYYY-MM（如 2024-06），收到 {period!r} / "
+                      f"period must be YYYY-MM (e.g. 2024-06), got {period!r}")
+
 
 SOURCE_LABELS: dict[str, tuple[str, str]] = {
     "report_column": ("报告期列", "报告期 column"),

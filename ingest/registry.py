@@ -1,18 +1,26 @@
 """The feed contract of FEEDS.md as code: the one home of feeds, columns, aliases,
-types, canonical units, enums, keys, scopes, cadences and due days.
+types, canonical and warehouse units, enums, keys, scopes, department columns, owners and
+the feed calendar (cadence, first period, due rule).
 
-Readers, landing, checks, dbt sources and docs all derive from this module.
+Readers, landing and checks import it; dbt reads it only through the files
+`python -m ingest.dbt_artifacts` generates from it (sources, the ref_feeds seeds).
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 ColumnType = Literal["text", "number", "integer", "bool", "month", "date", "enum"]
 Identifier = Literal["uscc", "ric", "project_code"]
+Cadence = Literal["monthly", "quarterly", "yearly"]
+
+# Months between two due periods of a cadence.
+CADENCE_STEP: dict[str, int] = {"monthly": 1, "quarterly": 3, "yearly": 12}
+# Suffix of the raw column that holds a department column's canonical name (landing resolves it).
+CANONICAL_SUFFIX = "_canonical"
 
 # Columns every raw table carries after the feed's own columns (FEEDS.md "Lineage"),
 # plus `_scope` (the 填报单位 of multi-department feeds, '' otherwise).
@@ -61,14 +69,87 @@ class Column:
     # A value whose canonical unit is per row: (field holding the unit the row states,
     # field naming the indicator whose registry unit is canonical).
     unit_from: tuple[str, str] | None = None
+    # The unit staging brings the column to (the warehouse's common unit); None = `unit`.
+    warehouse_unit: str | None = None
+    # A department name: landing stores its canonical form beside it (`<field>_canonical`).
+    department: bool = False
+
+    def __post_init__(self) -> None:
+        if self.warehouse_unit is not None:
+            if self.unit is None:
+                raise ValueError(f"{self.field}: a warehouse unit needs a canonical unit")
+            conversion_factor(self.unit, self.warehouse_unit)  # same dimension, known units
 
     @property
     def duckdb_type(self) -> str:
         return DUCKDB_TYPES[self.type]
 
     @property
+    def warehouse_factor(self) -> float:
+        """Multiply the raw value by this to get it in the warehouse unit (1 when there is none)."""
+        if self.warehouse_unit is None:
+            return 1.0
+        return conversion_factor(self.unit, self.warehouse_unit)
+
+    @property
+    def canonical_field(self) -> str | None:
+        """Raw column holding the canonical department name (None for other columns)."""
+        return f"{self.field}{CANONICAL_SUFFIX}" if self.department else None
+
+    @property
     def headers(self) -> tuple[str, ...]:
         return (self.header, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """When a feed owes a file and by when (FEEDS.md "Due dates and completeness").
+
+    Due periods: the months `first_month`, `first_month + step`, ... up to 12 of every year (step
+    1, 3 or 12 by cadence), so a monthly feed with first_month 2 owes no January file. A period's file is due on day `due_day` of the month `due_after_months` after the
+    period's month: statistics the 20th of the next month (1, 20), department feeds the 5th (1, 5),
+    a yearly feed of period YYYY-01 due 31 March (2, 31). A day that does not exist in some month
+    the due date can fall in (31 in April, 29 in February) is refused here, so no date is ever
+    clamped: every reader computes first-of-month + months + (day − 1) days.
+    """
+
+    cadence: Cadence
+    first_month: int
+    due_after_months: int
+    due_day: int
+
+    def __post_init__(self) -> None:
+        if self.cadence not in CADENCE_STEP:
+            raise ValueError(f"unknown cadence {self.cadence!r}; known: {', '.join(CADENCE_STEP)}")
+        if not 1 <= self.first_month <= 12:
+            raise ValueError(f"first_month must be 1..12, got {self.first_month}")
+        if self.due_after_months < 0 or not 1 <= self.due_day <= 31:
+            raise ValueError(f"bad due rule: {self.due_after_months} months after, day {self.due_day}")
+        for month in self.due_months:
+            due_month = (month - 1 + self.due_after_months) % 12 + 1
+            shortest = 28 if due_month == 2 else calendar.monthrange(2023, due_month)[1]
+            if self.due_day > shortest:
+                raise ValueError(
+                    f"due day {self.due_day} does not exist in every {calendar.month_name[due_month]} "
+                    f"(periods of month {month} are due {self.due_after_months} month(s) later)")
+
+    @property
+    def due_months(self) -> tuple[int, ...]:
+        """Months (1..12) of a year whose period owes a file."""
+        return tuple(range(self.first_month, 13, CADENCE_STEP[self.cadence]))
+
+    def due_date(self, period: str) -> dt.date:
+        year, month = int(period[:4]), int(period[5:])
+        index = year * 12 + month - 1 + self.due_after_months
+        return dt.date(index // 12, index % 12 + 1, self.due_day)
+
+
+# The due rules of FEEDS.md by sender: statistics bureau feeds have no January file (the first
+# period of a year is 1-2月) and are due the 20th of the next month; department feeds the 5th.
+STATISTICS_MONTHLY = Calendar("monthly", first_month=2, due_after_months=1, due_day=20)
+STATISTICS_QUARTERLY = Calendar("quarterly", first_month=3, due_after_months=1, due_day=20)
+STATISTICS_YEARLY = Calendar("yearly", first_month=12, due_after_months=1, due_day=20)
+DEPARTMENT_MONTHLY = Calendar("monthly", first_month=1, due_after_months=1, due_day=5)
 
 
 @dataclass(frozen=True)
@@ -77,7 +158,7 @@ class Feed:
     name_zh: str
     owner_dept: str
     source: Literal["statistics", "department"]
-    cadence: Literal["monthly", "quarterly"]
+    calendar: Calendar
     ytd: bool
     columns: tuple[Column, ...]
     key: tuple[str, ...]
@@ -86,15 +167,39 @@ class Feed:
     # Feeds with a 合计 row and a section/division hierarchy.
     hierarchical: bool = False
     description: str = ""
+    # Other calendars a deployment may choose (dbt var `feed_cadence_overrides`, by cadence).
+    alternative_calendars: tuple[Calendar, ...] = ()
+
+    def __post_init__(self) -> None:
+        cadences = [c.cadence for c in self.calendars]
+        if len(set(cadences)) != len(cadences):
+            raise ValueError(f"{self.feed_id}: one calendar per cadence, got {cadences}")
+
+    @property
+    def calendars(self) -> tuple[Calendar, ...]:
+        """The default calendar first, then the alternatives."""
+        return (self.calendar, *self.alternative_calendars)
+
+    def with_cadence(self, cadence: str) -> Feed:
+        """This feed under another of its declared calendars (a deployment setting)."""
+        for cal in self.calendars:
+            if cal.cadence == cadence:
+                return replace(self, calendar=cal, alternative_calendars=tuple(
+                    c for c in self.calendars if c is not cal))
+        raise ValueError(f"{self.feed_id} has no {cadence} calendar; declared: "
+                         f"{', '.join(c.cadence for c in self.calendars)}")
+
+    @property
+    def cadence(self) -> Cadence:
+        return self.calendar.cadence
 
     @property
     def due_day(self) -> int:
-        return 20 if self.source == "statistics" else 5
+        return self.calendar.due_day
 
     @property
     def first_month(self) -> int:
-        """Statistics bureau feeds have no January file: the year's first period is 1-2月."""
-        return 2 if self.source == "statistics" else 1
+        return self.calendar.first_month
 
     @property
     def required_fields(self) -> tuple[str, ...]:
@@ -103,6 +208,10 @@ class Feed:
     @property
     def multi_department(self) -> bool:
         return self.scope_field is not None
+
+    @property
+    def department_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.department)
 
     @property
     def per_row_unit(self) -> tuple[str, str, str] | None:
@@ -116,18 +225,14 @@ class Feed:
         raise KeyError(f"{self.feed_id} has no column {field_name}")
 
     def is_due_month(self, month: int) -> bool:
-        if self.cadence == "quarterly":
-            return month in (3, 6, 9, 12)
-        return month >= self.first_month
+        return month in self.calendar.due_months
 
     def due_periods(self, first: str, last: str) -> list[str]:
         """Periods 'YYYY-MM' in [first, last] for which this feed owes a file."""
         return [p for p in month_range(first, last) if self.is_due_month(int(p[5:]))]
 
     def due_date(self, period: str) -> dt.date:
-        year, month = int(period[:4]), int(period[5:])
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return dt.date(year, month, self.due_day)
+        return self.calendar.due_date(period)
 
 
 def month_range(first: str, last: str) -> list[str]:
@@ -199,7 +304,7 @@ _register(Feed(
     name_zh="规上服务业分行业主要指标",
     owner_dept="区统计局",
     source="statistics",
-    cadence="monthly",
+    calendar=STATISTICS_MONTHLY,
     ytd=True,
     hierarchical=True,
     key=("industry_code",),
@@ -223,7 +328,7 @@ _register(Feed(
     name_zh="规上服务业企业主要指标",
     owner_dept="区统计局",
     source="statistics",
-    cadence="monthly",
+    calendar=STATISTICS_MONTHLY,
     ytd=True,
     key=("uscc",),
     description="Enterprise-level micro data of above-scale services enterprises (千元).",
@@ -233,10 +338,11 @@ _register(Feed(
         C("industry_code", "行业代码", required=True),
         C("street", "所在街道", aliases=("街道",)),
         C("entered_scope_month", "入库年月", "month", aliases=("规上入库时间",)),
-        C("revenue_ytd", "营业收入_本年累计", "number", unit="千元", required=True,
+        # Enterprise forms report in 千元; the warehouse counts money in 万元.
+        C("revenue_ytd", "营业收入_本年累计", "number", unit="千元", warehouse_unit="万元", required=True,
           aliases=("营业收入_1-N月",), ytd_flow=True),
-        C("revenue_prior_ytd", "营业收入_上年同期", "number", unit="千元"),
-        C("payroll_ytd", "应付职工薪酬_本年累计", "number", unit="千元", ytd_flow=True),
+        C("revenue_prior_ytd", "营业收入_上年同期", "number", unit="千元", warehouse_unit="万元"),
+        C("payroll_ytd", "应付职工薪酬_本年累计", "number", unit="千元", warehouse_unit="万元", ytd_flow=True),
         C("employees", "期末用工人数", "integer", unit="人", aliases=("从业人员期末人数",)),
     ),
 ))
@@ -246,7 +352,7 @@ _register(Feed(
     name_zh="固定资产投资",
     owner_dept="区统计局",
     source="statistics",
-    cadence="monthly",
+    calendar=STATISTICS_MONTHLY,
     ytd=True,
     key=("indicator",),
     description="Fixed-asset investment growth and shares (rates only).",
@@ -262,7 +368,9 @@ _register(Feed(
     name_zh="从业人员",
     owner_dept="区统计局",
     source="statistics",
-    cadence="quarterly",
+    # Released quarterly; a deployment may receive it yearly instead (FEEDS.md feed 4).
+    calendar=STATISTICS_QUARTERLY,
+    alternative_calendars=(STATISTICS_YEARLY,),
     ytd=False,
     key=("indicator",),
     description="Employment by sector, quarterly.",
@@ -277,7 +385,7 @@ _register(Feed(
     name_zh="分行业税收收入",
     owner_dept="区税务局",
     source="department",
-    cadence="monthly",
+    calendar=DEPARTMENT_MONTHLY,
     ytd=True,
     hierarchical=True,
     key=("industry_code",),
@@ -299,7 +407,7 @@ _register(Feed(
     name_zh="重大项目实施表",
     owner_dept="区发改局",
     source="department",
-    cadence="monthly",
+    calendar=DEPARTMENT_MONTHLY,
     ytd=True,
     key=("project_code",),
     columns=(
@@ -315,7 +423,7 @@ _register(Feed(
         C("start_month", "开工时间", "month"),
         C("planned_end_month", "计划竣工时间", "month"),
         C("status", "项目状态", "enum", enum=("前期", "在建", "竣工")),
-        C("responsible_dept", "责任单位", required=True),
+        C("responsible_dept", "责任单位", required=True, department=True),
         C("street", "所在街道"),
     ),
 ))
@@ -325,7 +433,7 @@ _register(Feed(
     name_zh="现代服务业创新发展区",
     owner_dept="区发改局",
     source="department",
-    cadence="monthly",
+    calendar=DEPARTMENT_MONTHLY,
     ytd=True,
     key=("zone_name",),
     columns=(
@@ -350,7 +458,7 @@ _register(Feed(
     name_zh="重点服务业企业培育清单",
     owner_dept="区发改局",
     source="department",
-    cadence="monthly",
+    calendar=DEPARTMENT_MONTHLY,
     ytd=False,
     key=("uscc",),
     columns=(
@@ -364,7 +472,7 @@ _register(Feed(
         C("is_pinzi", "品字标", "bool"),
         C("is_specialized", "专精特新", "bool"),
         C("time_honored", "老字号", "enum", enum=("中华", "浙江", "温州")),
-        C("recommending_dept", "推荐单位"),
+        C("recommending_dept", "推荐单位", department=True),
     ),
 ))
 
@@ -373,7 +481,7 @@ _register(Feed(
     name_zh="服务业紧缺领军人才清单",
     owner_dept="区委组织部",
     source="department",
-    cadence="monthly",
+    calendar=DEPARTMENT_MONTHLY,
     ytd=False,
     key=("id_number",),
     columns=(
@@ -395,7 +503,7 @@ _register(Feed(
     name_zh="培训台账",
     owner_dept="区人社局",
     source="department",
-    cadence="monthly",
+    calendar=DEPARTMENT_MONTHLY,
     ytd=True,
     key=("reporting_dept", "program"),
     scope_field="reporting_dept",
@@ -403,7 +511,7 @@ _register(Feed(
         C("program", "培训项目", "enum", required=True, enum=TRAINING_PROGRAMS),
         C("person_times_month", "本月人次", "number", unit="人次"),
         C("person_times_ytd", "本年累计人次", "number", unit="人次", required=True, ytd_flow=True),
-        C("reporting_dept", "填报单位", required=True),
+        C("reporting_dept", "填报单位", required=True, department=True),
     ),
 ))
 
@@ -412,7 +520,7 @@ _register(Feed(
     name_zh="重点任务进度",
     owner_dept="各责任单位",
     source="department",
-    cadence="monthly",
+    calendar=DEPARTMENT_MONTHLY,
     ytd=True,
     key=("reporting_dept", "indicator_id"),
     scope_field="reporting_dept",
@@ -425,7 +533,7 @@ _register(Feed(
         C("unit", "单位"),
         C("progress_note", "进展情况"),
         C("issues_note", "存在问题"),
-        C("reporting_dept", "填报单位", required=True),
+        C("reporting_dept", "填报单位", required=True, department=True),
         C("reported_on", "填报日期", "date"),
     ),
 ))
@@ -435,12 +543,12 @@ _register(Feed(
     name_zh="督导服务销号表",
     owner_dept="区发改局",
     source="department",
-    cadence="monthly",
+    calendar=DEPARTMENT_MONTHLY,
     ytd=False,
     key=("item_id",),
     columns=(
         C("item_id", "问题编号", required=True),
-        C("responsible_dept", "责任单位", required=True),
+        C("responsible_dept", "责任单位", required=True, department=True),
         C("description", "问题描述", required=True),
         C("raised_on", "提出日期", "date", required=True),
         C("due_on", "整改期限", "date", required=True),
@@ -458,5 +566,8 @@ def get_feed(feed_id: str) -> Feed:
 
 
 def raw_table_columns(feed: Feed) -> list[tuple[str, str]]:
-    """(name, DuckDB type) of `raw.<feed_id>`: the feed's fields then the lineage columns."""
-    return [(c.field, c.duckdb_type) for c in feed.columns] + list(LINEAGE_COLUMNS)
+    """(name, DuckDB type) of `raw.<feed_id>`: the feed's fields, the canonical name of each
+    department column (`<field>_canonical`, NULL when the name does not resolve), then the
+    lineage columns."""
+    canonical = [(c.canonical_field, "VARCHAR") for c in feed.department_columns]
+    return [(c.field, c.duckdb_type) for c in feed.columns] + canonical + list(LINEAGE_COLUMNS)

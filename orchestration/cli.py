@@ -16,6 +16,7 @@ from rich.progress import track
 from rich.table import Table
 
 from ingest import landing, settings
+from ingest.periods import PeriodError, validate_period
 from ingest.registry import month_range
 from orchestration.runs import execute_range
 
@@ -28,11 +29,12 @@ PeriodOpt = Annotated[str | None, typer.Option("--period", help="YYYY-MM")]
 
 
 def _check_period(value: str) -> str:
+    """The period, or exit 2 with the validator's one-line bilingual message."""
     try:
-        dt.datetime.strptime(value, "%Y-%m")
-    except ValueError:
-        raise typer.BadParameter(f"期间应为 YYYY-MM / period must be YYYY-MM, got {value!r}") from None
-    return value
+        return validate_period(value)
+    except PeriodError as exc:
+        console.print(str(exc), style="red", soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(2) from None
 
 
 def _periods(period: str | None, first: str | None, last: str | None) -> list[str]:
@@ -251,9 +253,10 @@ def status(
     """各期状态：报表接收/迟报/退回、审核、发布 / per period: feeds, checks, publication."""
     from orchestration import status as status_queries
 
+    asked = _periods(period, first, last) if (period or (first and last)) else None
     con = landing.connect()
     try:
-        periods = _periods(period, first, last) if (period or (first and last)) else status_queries.known_periods(con)
+        periods = asked if asked is not None else status_queries.known_periods(con)
         rows = status_queries.status_rows(con, periods)
     finally:
         con.close()
@@ -282,9 +285,10 @@ def signoff(
     """统计人员签字（可放行阻断检查）/ record a statistician's review, optionally overriding checks."""
     from expectations import gate
 
+    period = _check_period(period)
     con = landing.connect()
     try:
-        gate.record_signoff(con, _check_period(period), by, reason, list(override or []))
+        gate.record_signoff(con, period, by, reason, list(override or []))
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -302,9 +306,10 @@ def quality(period: Annotated[str, typer.Option("--period", help="YYYY-MM")]) ->
     """写出质量报告 / write the quality report of a period and print its path."""
     from expectations import quality_report, runner
 
+    period = _check_period(period)
     con = landing.connect()
     try:
-        runner.run_checks(con, [_check_period(period)])
+        runner.run_checks(con, [period])
         path = quality_report.write_quality_report(con, period, settings.reports_path() / "quality")
         quality_report.write_quality_index(con, settings.reports_path() / "quality")
     finally:
@@ -320,10 +325,11 @@ def report(
     """月度专报（或季度通报）/ write the monthly brief (or quarterly bulletin) of a published period."""
     from publish import reports
 
+    period = _check_period(period)
     con = landing.connect()
     try:
-        paths = reports.write_reports(con, _check_period(period), settings.reports_path(), quarterly=quarterly)
-    except reports.ReportRefused as exc:
+        paths = reports.write_reports(con, period, settings.reports_path(), quarterly=quarterly)
+    except (reports.ReportRefused, reports.MissingProgram) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     finally:
@@ -341,10 +347,11 @@ def export(
     """导出 Excel 表 / export a published table to Excel for departments."""
     from publish import excel, reports
 
+    period = _check_period(period)
     out = out or settings.reports_path() / "exports" / f"{table}_{period}.xlsx"
     con = landing.connect()
     try:
-        path = excel.export_table(con, _check_period(period), table, out)
+        path = excel.export_table(con, period, table, out)
     except (reports.ReportRefused, ValueError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -361,7 +368,8 @@ def rebuild(
     """从归档重建已发布版本并比对 / rebuild a published version from the archive and compare."""
     from orchestration.rebuild import rebuild_version
 
-    target = settings.home() / "rebuild" / f"{_check_period(period)}_v{version}"
+    period = _check_period(period)
+    target = settings.home() / "rebuild" / f"{period}_v{version}"
     if target.exists():
         shutil.rmtree(target)
     con = landing.connect()

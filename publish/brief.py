@@ -11,14 +11,18 @@ from pathlib import Path
 
 import jinja2
 
+from expectations.checks import catalogue
+from ingest.registry import FEEDS
 from ingest.warehouse import Warehouse
-from publish import charts
+from publish import charts, pdf
 from publish.contract import INDICATOR_GROUPS, LIGHT_FILLS, STATE_OVERDUE, table_specs
 from publish.disclosure import FOOTNOTE, SUPPRESSED_MARK, is_suppressed, mark_hidden
 from publish.errors import ReportRefused
 from publish.excel import version_note, write_workbook
+from publish.issue import Masthead, masthead
 from publish.labels import (
     change_phrase,
+    fmt_datetime,
     fmt_number,
     fmt_plain,
     fmt_value,
@@ -258,19 +262,49 @@ def monthly_narrative(con: Warehouse, period: str, version: int | None = None) -
     return compose_narrative(load_published(con, period, version))
 
 
+UNNAMED_CHECKS = "未列入审核目录的检查（详见质量报告）"
+
+
+def overridden_check_names(override: dict) -> list[str]:
+    """Readers' names of the checks a sign-off overrode: the Chinese names stored with the record,
+    else (older records hold ids only) the check catalogue's; a feed check names its 报表 first.
+    Check ids stay in the statisticians' quality report."""
+    stored = {c["check_id"]: c for c in override.get("override_checks") or []}
+    missing = [i for i in override.get("overrides") or [] if not (stored.get(i) or {}).get("check_name_zh")]
+    known = {c["check_id"]: {"check_name_zh": c["name_zh"], "target": c["target"]}
+             for c in catalogue() if c["check_id"] in missing} if missing else {}
+    names, unnamed = [], 0
+    for check_id in override.get("overrides") or []:
+        check = stored.get(check_id) if check_id not in missing else known.get(check_id)
+        if not check:
+            unnamed += 1
+            continue
+        feed = FEEDS.get((check.get("target") or "").removeprefix("raw."))
+        names.append(f"{feed.name_zh}：{check['check_name_zh']}" if feed else check["check_name_zh"])
+    if unnamed:
+        names.append(f"{unnamed}项{UNNAMED_CHECKS}" if unnamed > 1 else UNNAMED_CHECKS)
+    return list(dict.fromkeys(names))
+
+
 def override_statement(record: dict) -> str | None:
-    """`本期数据经统计人员签字放行：张三（2023-07-21），理由：…；放行检查：…` for an overridden version."""
+    """`本期数据经统计人员签字放行：张三（2023年7月21日 10:05），理由：…；放行的检查：…` for an
+    overridden version, the checks by their Chinese names."""
     if record["gate_result"] != "overridden":
         return None
     o = record.get("override") or {}
     who = o.get("signed_by") or "（未记名）"
-    when = f"（{str(o['signed_at'])[:10]}）" if o.get("signed_at") else ""
+    when = f"（{fmt_datetime(o['signed_at'])}）" if o.get("signed_at") else ""
     text = f"{OVERRIDE_LEAD}{who}{when}"
     if o.get("reason"):
         text += f"，理由：{o['reason']}"
     if o.get("overrides"):
-        text += f"；放行的检查：{'、'.join(map(str, o['overrides']))}"
+        text += f"；放行的检查：{'、'.join(overridden_check_names(o))}"
     return text + "。"
+
+
+def masthead_line(head: Masthead) -> str:
+    """The masthead as one line (the xlsx summary): `2024年第6期　编印单位：…　印发日期：…`."""
+    return f"{head.issue}　编印单位：{head.issuer}　印发日期：{head.issued_on}"
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -288,6 +322,7 @@ def jinja_env() -> jinja2.Environment:
     )
     env.filters["num"] = fmt_number
     env.filters["val"] = fmt_value
+    env.filters["date"] = lambda v: fmt_datetime(v, time=False)
     env.filters["yi"] = lambda v, d=2: fmt_number(wan_to_yi(v), d)
     env.filters["light_style"] = _light_style
     env.globals["SUPPRESSED"] = SUPPRESSED_MARK
@@ -337,6 +372,7 @@ def render_brief_html(con: Warehouse, period: str, version: int | None = None) -
     industry_shown = _level(data.industry, "group_352") + _level(data.industry, "division")
     return jinja_env().get_template("brief.html.j2").render(
         title=TITLE,
+        masthead=masthead(con, data.record),
         period_title=period_title(period),
         ytd_label=ytd_label(period),
         data=data,
@@ -355,17 +391,20 @@ def render_brief_html(con: Warehouse, period: str, version: int | None = None) -
 
 
 def write_brief(con: Warehouse, period: str, out_dir: Path, version: int | None = None) -> list[Path]:
-    """Write `月度专报_<period>_v<version>.html` and `.xlsx` into `out_dir`; returns both paths."""
+    """Write `月度专报_<period>_v<version>.html`, `.pdf` and `.xlsx` into `out_dir`; returns the paths."""
     data = load_published(con, period, version)
+    pdf.chromium()  # a missing printer stops here, before any file is written
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"月度专报_{period}_v{data.version}"
     html_path = out_dir / f"{stem}.html"
     html_path.write_text(render_brief_html(con, period, data.version), encoding="utf-8")
+    pdf_path = pdf.html_to_pdf(html_path, out_dir / f"{stem}.pdf")
     narrative = compose_narrative(data)
-    summary = [f"{TITLE}（{period_title(period)}）", version_note(data.record)]
+    head = masthead(con, data.record)
+    summary = [f"{TITLE}（{period_title(period)}）", masthead_line(head), version_note(data.record)]
     if data.overridden:
         summary.append(override_statement(data.record))
     summary += narrative.paragraphs
     xlsx_path = write_workbook(con, period, data.version, out_dir / f"{stem}.xlsx", summary=summary)
-    return [html_path, xlsx_path]
+    return [html_path, pdf_path, xlsx_path]

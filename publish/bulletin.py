@@ -11,24 +11,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.warehouse import Warehouse
-from publish import charts
+from publish import charts, pdf
 from publish.brief import (
     Narrative,
     PublishedPeriod,
     jinja_env,
     load_published,
+    masthead_line,
     override_statement,
     scorecard_figures,
 )
 from publish.contract import ExportColumn, TableSpec
 from publish.errors import ReportRefused
-from publish.excel import SheetFormats, new_workbook, version_note, write_table_sheet
+from publish.excel import SheetFormats, new_workbook, version_note, write_summary_sheet, write_table_sheet
+from publish.issue import masthead
 from publish.labels import (
     fmt_plain,
     is_missing,
     is_quarter_end,
     join_names,
-    parse_period,
     period_title,
     quarter_name,
     shift_period,
@@ -37,15 +38,14 @@ from publish.labels import (
 from publish.publication import latest_published_version
 
 TITLE = "鹿城区服务业高质量发展“十百千”工程季度通报"
-PLAN_START = "2023-01"  # the plan runs 2023-01 .. 2027-12: 60 months
-PLAN_MONTHS = 60
 _LIGHT_RANK = {"红": 0, "黄": 1, "绿": 2}
 
 
-def plan_time_progress_pct(period: str) -> float:
-    """Share of the five-year plan elapsed at the period: months since 2022-12 / 60 (INDICATORS.md)."""
-    year, month = parse_period(period)
-    return ((year - 2023) * 12 + month) / PLAN_MONTHS * 100
+def plan_time_progress_pct(data: PublishedPeriod) -> float | None:
+    """Share of the five-year plan elapsed at the period (%), as the published indicator table
+    states it (`time_progress_2027_pct`, from the macro plan_time_progress); None when absent."""
+    return next((r["time_progress_2027_pct"] for r in data.indicators
+                 if not is_missing(r.get("time_progress_2027_pct"))), None)
 
 
 def quarter_start_period(period: str) -> str | None:
@@ -97,7 +97,7 @@ def department_movement(end: PublishedPeriod, start: PublishedPeriod | None) -> 
 
 def five_year_progress(end: PublishedPeriod) -> list[dict]:
     """Goals stated for 2027, with completion, the plan's time progress and the projected level."""
-    elapsed = plan_time_progress_pct(end.period)
+    elapsed = plan_time_progress_pct(end)
     out = []
     for r in end.indicators:
         if is_missing(r.get("target_2027")):
@@ -142,7 +142,7 @@ def compose_bulletin_narrative(end: PublishedPeriod, start: PublishedPeriod | No
     if score["warned_departments"]:
         paragraphs.append(f"亮灯督促：{join_names(score['warned_departments'])}有指标亮红灯，请加快推进。")
     if goals:
-        text = (f"五年目标方面，规划时间已过{fmt_plain(plan_time_progress_pct(end.period), 1)}%，"
+        text = (f"五年目标方面，规划时间已过{fmt_plain(plan_time_progress_pct(end), 1)}%，"
                 f"{len(goals)}项五年目标中")
         on_track = sum(g["on_track"] is True for g in goals)
         text += f"{on_track}项按当前进度可如期完成"
@@ -175,13 +175,13 @@ def load_quarter(con: Warehouse, period: str, version: int | None = None):
 
 _MOVE_COLUMNS = (
     ExportColumn("indicator_name", "指标名称", width=34),
-    ExportColumn("unit", "单位", width=7),
-    ExportColumn("start_value", "季初完成值", "number", width=12),
+    ExportColumn("unit", "单位", width=8),
+    ExportColumn("start_value", "季初完成值", "measure", width=12),
     ExportColumn("start_light", "季初亮灯", "light", width=8),
-    ExportColumn("end_value", "季末完成值", "number", width=12),
+    ExportColumn("end_value", "季末完成值", "measure", width=12),
     ExportColumn("end_light", "季末亮灯", "light", width=8),
     ExportColumn("movement", "变化", width=8),
-    ExportColumn("owner_dept", "责任单位", width=16),
+    ExportColumn("owner_dept", "责任单位", width=20),
 )
 _DEPT_COLUMNS = (
     ExportColumn("dept_name", "单位", width=22),
@@ -195,13 +195,13 @@ _DEPT_COLUMNS = (
 )
 _GOAL_COLUMNS = (
     ExportColumn("indicator_name", "五年目标", width=34),
-    ExportColumn("unit", "单位", width=7),
-    ExportColumn("value_since_2023", "2023年以来累计/现值", "number", width=14),
-    ExportColumn("target_2027", "2027年目标", "number", width=12),
+    ExportColumn("unit", "单位", width=8),
+    ExportColumn("value_since_2023", "2023年以来累计/现值", "measure", width=14),
+    ExportColumn("target_2027", "2027年目标", "measure", width=12),
     ExportColumn("completion_2027_pct", "完成进度(%)", "pct", width=11, decimals=1),
     ExportColumn("plan_time_progress_pct", "规划时间进度(%)", "pct", width=13, decimals=1),
-    ExportColumn("projected_2027", "预计2027年", "number", width=12),
-    ExportColumn("verdict", "判断", width=20),
+    ExportColumn("projected_2027", "预计2027年", "measure", width=12),
+    ExportColumn("verdict", "判断", width=24),
 )
 
 
@@ -210,11 +210,12 @@ def render_bulletin_html(con: Warehouse, period: str, version: int | None = None
     narrative = compose_bulletin_narrative(end, start)
     goals = five_year_progress(end)
     goal_rows = [r for r in end.indicators if not is_missing(r.get("target_2027"))]
-    chart = (charts.png_data_uri(charts.progress_2027(goal_rows, plan_time_progress_pct(period)))
+    chart = (charts.png_data_uri(charts.progress_2027(goal_rows, plan_time_progress_pct(end)))
              if goal_rows else None)
     score = scorecard_figures(end.scorecard)
     return jinja_env().get_template("bulletin.html.j2").render(
         title=TITLE,
+        masthead=masthead(con, end.record, quarterly=True),
         quarter=quarter_name(period),
         period_title=period_title(period),
         start_label=(f"{ytd_label(start.period)}（第{start.version}版）" if start else "年初"),
@@ -234,23 +235,23 @@ def render_bulletin_html(con: Warehouse, period: str, version: int | None = None
 
 def write_bulletin(con: Warehouse, period: str, out_dir: Path, version: int | None = None) -> list[Path]:
     end, start = load_quarter(con, period, version)
+    pdf.chromium()  # a missing printer stops here, before any file is written
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"季度通报_{period}_v{end.version}"
     html_path = out_dir / f"{stem}.html"
     html_path.write_text(render_bulletin_html(con, period, end.version), encoding="utf-8")
+    pdf_path = pdf.html_to_pdf(html_path, out_dir / f"{stem}.pdf")
 
     xlsx_path = out_dir / f"{stem}.xlsx"
     wb = new_workbook(xlsx_path)
     fmt = SheetFormats(wb)
-    ws = wb.add_worksheet("摘要")
-    ws.set_column(0, 0, 110)
-    lines = [f"{TITLE}（{quarter_name(period)}）", version_note(end.record)]
+    head = masthead(con, end.record, quarterly=True)
+    lines = [f"{TITLE}（{quarter_name(period)}）", masthead_line(head), version_note(end.record)]
     if end.overridden:
         lines.append(override_statement(end.record))
     lines += compose_bulletin_narrative(end, start).paragraphs
-    for i, line in enumerate(lines):
-        ws.write_string(i, 0, line, fmt.title if i == 0 else fmt.subtitle)
+    write_summary_sheet(wb, fmt, lines, period, end.record)
     for title, columns, rows in (
         ("指标季度变动", _MOVE_COLUMNS, indicator_movement(end, start)),
         ("单位季度变动", _DEPT_COLUMNS, department_movement(end, start)),
@@ -259,4 +260,4 @@ def write_bulletin(con: Warehouse, period: str, out_dir: Path, version: int | No
         spec = TableSpec(title, title, "", columns, order_by="")
         write_table_sheet(wb, fmt, spec, list(columns), rows, period, end.record)
     wb.close()
-    return [html_path, xlsx_path]
+    return [html_path, pdf_path, xlsx_path]

@@ -51,8 +51,10 @@ STATE_CLOSED, STATE_OPEN, STATE_OVERDUE = "已销号", "未销号", "逾期"
 class ExportColumn:
     source: str  # mart column
     header: str  # what readers see; units go in the header
-    kind: str = "text"  # text | number | integer | pct | light | bool | date
-    width: float = 12
+    # text | number | integer | pct | light | bool | date; `measure` is a number in the row's `unit`
+    # (counts such as 家/个/人次 show 0 decimals, other units `decimals`).
+    kind: str = "text"
+    width: float = 12  # the widest a wrapping text column grows (Excel units; a CJK character is ~2)
     decimals: int = 2
     optional: bool = False  # skipped when the mart lacks it (columns not in a stated contract)
     # Hidden from outputs when the row is suppressed (fewer than 3 enterprises).
@@ -74,16 +76,16 @@ class TableSpec:
 
 def _indicator_columns(value_header: str) -> tuple[ExportColumn, ...]:
     return (
-        ExportColumn("indicator_group", "类别", width=8),
+        ExportColumn("indicator_group", "类别", width=10),
         ExportColumn("indicator_name", "指标名称", width=34),
-        ExportColumn("unit", "单位", width=7),
-        ExportColumn("value", value_header, "number", width=13),
-        ExportColumn("annual_target", "年度目标", "number", width=11),
+        ExportColumn("unit", "单位", width=8),
+        ExportColumn("value", value_header, "measure", width=13),
+        ExportColumn("annual_target", "年度目标", "measure", width=11),
         ExportColumn("completion_pct", "完成进度(%)", "pct", width=11, decimals=1),
         ExportColumn("time_progress_pct", "时间进度(%)", "pct", width=11, decimals=1),
         ExportColumn("light", "亮灯", "light", width=6),
-        ExportColumn("light_reason", "亮灯说明", width=18),
-        ExportColumn("owner_dept", "责任单位", width=16),
+        ExportColumn("light_reason", "亮灯说明", width=24),
+        ExportColumn("owner_dept", "责任单位", width=20),
     )
 
 
@@ -103,14 +105,14 @@ def table_specs(ytd_label: str) -> dict[str, TableSpec]:
             (
                 ExportColumn("project_code", "项目代码", width=26),
                 ExportColumn("project_name", "项目名称", width=30),
-                ExportColumn("project_type", "项目类型", width=11),
+                ExportColumn("project_type", "项目类型", width=12),
                 ExportColumn("project_level", "项目级别", width=9),
                 ExportColumn("total_investment", "总投资(亿元)", "number", width=12),
                 ExportColumn("annual_plan_investment", "年度计划投资(亿元)", "number", width=14),
                 ExportColumn("completed_ytd", f"{ytd_label}完成投资(亿元)", "number", width=16),
                 ExportColumn("completion_rate_pct", "年度计划完成率(%)", "pct", width=14, decimals=1),
                 ExportColumn("light", "亮灯", "light", width=6),
-                ExportColumn("responsible_dept", "责任单位", width=16),
+                ExportColumn("responsible_dept", "责任单位", width=20),
             ),
             order_by="project_code",
         ),
@@ -121,10 +123,10 @@ def table_specs(ytd_label: str) -> dict[str, TableSpec]:
                 ExportColumn("section_zh", "类别", width=12),
                 ExportColumn("task_name", "重点任务", width=36),
                 ExportColumn("target_and_deadline", "目标及时限", width=24),
-                ExportColumn("lead_dept", "牵头单位", width=16),
+                ExportColumn("lead_dept", "牵头单位", width=20),
                 ExportColumn("status", "进展状态", width=10),
-                ExportColumn("indicator_value", f"{ytd_label}完成值", "number", width=13),
-                ExportColumn("annual_target", "年度目标", "number", width=11),
+                ExportColumn("indicator_value", f"{ytd_label}完成值", "measure", width=13),
+                ExportColumn("annual_target", "年度目标", "measure", width=11),
                 ExportColumn("light", "亮灯", "light", width=6),
                 ExportColumn("light_reason", "亮灯说明", width=16),
                 ExportColumn("progress_note", "进展情况", width=40),
@@ -154,7 +156,7 @@ def table_specs(ytd_label: str) -> dict[str, TableSpec]:
             "supervision", "督导服务销号表", "fct_supervision_items",
             (
                 ExportColumn("item_id", "问题编号", width=12),
-                ExportColumn("responsible_dept", "责任单位", width=16),
+                ExportColumn("responsible_dept", "责任单位", width=20),
                 ExportColumn("description", "问题描述", width=44),
                 ExportColumn("raised_on", "提出日期", "date", width=12),
                 ExportColumn("due_on", "整改期限", "date", width=12),

@@ -1,6 +1,6 @@
 """Statistical disclosure control (统计法 第二十五条): the one home of the rule.
 
-A published figure built from fewer than 3 enterprises is never shown: outputs print `—` and
+A published figure built from fewer than MIN_ENTERPRISES (3) enterprises is never shown: outputs print `—` and
 carry the footnote. Internal marts keep the number with `suppressed = true`; this module only
 decides what readers see.
 
@@ -17,26 +17,23 @@ from collections.abc import Mapping
 
 import numpy as np
 
-MIN_ENTERPRISES = 3
+from ingest.industries import section_of
+from ingest.reference import dbt_var
+
+# The threshold's home is the dbt var the mart's `suppressed` flag uses (dbt_project.yml).
+MIN_ENTERPRISES: int = int(dbt_var("disclosure_min_enterprises"))
 SUPPRESSED_MARK = "—"
-FOOTNOTE = "注：涉及企业少于3家的数据不予公开"
+FOOTNOTE = f"注：涉及企业少于{MIN_ENTERPRISES}家的数据不予公开"
 # Columns that say how many enterprises a row is built from (first one present wins).
 ENTERPRISE_COUNT_COLUMNS: tuple[str, ...] = ("enterprise_count", "enterprise_count_micro")
 # Set on row copies by `mark_hidden`: the final decision, primary and complementary.
 HIDDEN_KEY = "_disclosure_hidden"
 SIZE_COLUMN = "revenue_ytd"  # the complementary cell is the smallest visible sibling by this
 
-# GB/T 4754-2017: first and last 2-digit division of each section (门类), to find a division's parent.
-_SECTION_RANGES: tuple[tuple[str, int, int], ...] = (
-    ("A", 1, 5), ("B", 6, 12), ("C", 13, 43), ("D", 44, 46), ("E", 47, 50), ("F", 51, 52),
-    ("G", 53, 60), ("H", 61, 62), ("I", 63, 65), ("J", 66, 69), ("K", 70, 70), ("L", 71, 72),
-    ("M", 73, 75), ("N", 76, 79), ("O", 80, 82), ("P", 83, 83), ("Q", 84, 85), ("R", 86, 90),
-    ("S", 91, 96), ("T", 97, 97),
-)
 
 
 def primary_suppressed(row: Mapping) -> bool:
-    """True when the mart flags the row, or its enterprise count is known and below 3.
+    """True when the mart flags the row, or its enterprise count is known and below MIN_ENTERPRISES.
 
     The flag is trusted when set; the count is checked as well so a mart that forgets the flag
     still cannot leak a figure.
@@ -57,13 +54,6 @@ def is_suppressed(row: Mapping) -> bool:
     return primary_suppressed(row)
 
 
-def section_of_division(code: str | None) -> str | None:
-    if not code or not code.isdigit():
-        return None
-    number = int(code[:2])
-    return next((letter for letter, lo, hi in _SECTION_RANGES if lo <= number <= hi), None)
-
-
 # fct_industry_352 columns that place a row in its hierarchy (see _industry_352.yml).
 LEVEL_COLUMN, CODE_COLUMN = "row_level", "row_code"
 
@@ -79,7 +69,7 @@ def _parents(row: Mapping, total_code: str | None) -> list[tuple[str, str | None
     if level in ("section", "group_352"):
         return [("total", total_code)]
     if level == "division":
-        section = row.get("section_code") or section_of_division(row.get(CODE_COLUMN))
+        section = row.get("section_code") or section_of(row.get(CODE_COLUMN))
         parents = [("section", section)]
         if row.get("industry_352"):
             parents.append(("industry_352", row["industry_352"]))

@@ -7,6 +7,8 @@ Only published rows are exported (`published.*` at a version), never the live ma
 from __future__ import annotations
 
 import datetime as dt
+import math
+import unicodedata
 from pathlib import Path
 
 import xlsxwriter
@@ -15,13 +17,70 @@ from ingest.warehouse import Warehouse
 from publish.contract import LIGHT_FILLS, TABLE_KEYS, ExportColumn, TableSpec, table_specs
 from publish.disclosure import FOOTNOTE, SUPPRESSED_MARK, is_suppressed, mark_hidden
 from publish.errors import ReportRefused
-from publish.labels import is_missing, period_title, ytd_label
+from publish.labels import fmt_datetime, is_missing, period_title, unit_decimals, ytd_label
 from publish.publication import published_rows, require_published
 
 HEADER_ROW = 2  # 0-based: title, subtitle, then the header
 # Text is text: a description such as `=SUM(A1)` or `+86…` must never become a formula,
 # a URL or a number (CSV/formula injection, and losing leading zeros).
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+# --- print layout --------------------------------------------------------------------------------
+# Every sheet prints on A4, one page wide (any height), the header row on every page, and a
+# footer with page numbers and the data version. xlsxwriter does not autofit, so column widths
+# and row heights are estimated from the text: a CJK character takes ~2 width units.
+PAPER_A4 = 9  # xlsxwriter / Excel paper code
+MARGINS_INCH = {"left": 0.5, "right": 0.5, "top": 0.6, "bottom": 0.8}
+# Printable width of A4 portrait at 100 %, in pixels at 96 dpi (8.27 in less the side margins).
+PORTRAIT_PIXELS = int((8.27 - MARGINS_INCH["left"] - MARGINS_INCH["right"]) * 96)
+LINE_POINTS = 15.5  # one line of 11 pt text; CJK fonts are tall (~1.4 em)
+CELL_PADDING = 2  # width units around a cell's text (borders, margins)
+MIN_WIDTH = 5
+# The summary sheet's one column, narrower than A4 portrait also where Calibri is missing
+# (LibreOffice then measures units in a wider font and, one column being "one page wide" already,
+# does not scale it down).
+SUMMARY_WIDTH = 72
+FOOTER_PAGES = "第 &P 页 共 &N 页"
+DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+
+
+def text_width(text: str) -> int:
+    """Width of one line in Excel column units: East Asian wide characters count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines `text` takes when wrapped in a column `width` units wide (each written line at least one)."""
+    usable = max(width - CELL_PADDING, 1)
+    return sum(max(1, math.ceil(text_width(line) / usable)) for line in str(text).split("\n"))
+
+
+def column_pixels(width: float) -> int:
+    return int(width * 7 + 5)  # Calibri 11: 7-pixel digits plus 5 pixels of padding
+
+
+def row_points(lines: int, line_points: float = LINE_POINTS) -> float:
+    return round(lines * line_points + 2, 1)
+
+
+def footer(period: str, record: dict) -> str:
+    """Excel footer: the data version on the left, the sheet's name and `第 1 页 共 3 页` on the right."""
+    version = f"{period_title(period)} 第{record['version']}版 {fmt_datetime(record['published_at'])}发布"
+    return f"&L{version.replace('&', '&&')}&R&A　{FOOTER_PAGES}"
+
+
+def set_print_layout(ws, widths: list[float], period: str, record: dict, title_rows: int | None) -> None:
+    """A4, landscape when the columns are wider than portrait, one page wide, print titles, footer."""
+    ws.set_paper(PAPER_A4)
+    if sum(column_pixels(w) for w in widths) > PORTRAIT_PIXELS:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_margins(**MARGINS_INCH)
+    ws.fit_to_pages(1, 0)
+    if title_rows is not None:
+        ws.repeat_rows(title_rows)
+    ws.set_footer(footer(period, record))
 
 
 def new_workbook(path: Path) -> xlsxwriter.Workbook:
@@ -31,57 +90,99 @@ def new_workbook(path: Path) -> xlsxwriter.Workbook:
 class SheetFormats:
     def __init__(self, wb: xlsxwriter.Workbook):
         border = {"border": 1, "valign": "vcenter"}
-        self.title = wb.add_format({"bold": True, "font_size": 14})
-        self.subtitle = wb.add_format({"font_size": 9, "font_color": "#555555"})
+        self.title = wb.add_format({"bold": True, "font_size": 14, "valign": "vcenter"})
+        self.subtitle = wb.add_format({"font_size": 9, "font_color": "#555555", "valign": "vcenter"})
         self.header = wb.add_format({**border, "bold": True, "text_wrap": True, "align": "center", "bg_color": "#D9E1F2"})
         self.text = wb.add_format({**border, "text_wrap": True})
         self.centre = wb.add_format({**border, "align": "center"})
-        self.date = wb.add_format({**border, "num_format": "yyyy-mm-dd", "align": "center"})
-        self.note = wb.add_format({"font_size": 9, "italic": True})
+        # Dates read as everywhere else for readers (publish.labels.fmt_datetime): 2023年5月1日.
+        self.date = wb.add_format({**border, "num_format": DATE_FORMAT, "align": "center"})
+        self.note = wb.add_format({"font_size": 9, "italic": True, "text_wrap": True, "valign": "top"})
+        self.paragraph = wb.add_format({"text_wrap": True, "valign": "top"})
         self._numbers: dict[str, object] = {}
         self.lights = {k: wb.add_format({**border, "align": "center", "bg_color": v}) for k, v in LIGHT_FILLS.items()}
         self._wb = wb
 
     def number(self, num_format: str):
         if num_format not in self._numbers:
-            self._numbers[num_format] = self._wb.add_format({"border": 1, "num_format": num_format})
+            self._numbers[num_format] = self._wb.add_format({"border": 1, "valign": "vcenter", "num_format": num_format})
         return self._numbers[num_format]
 
 
-def _num_format(col: ExportColumn) -> str:
+def cell_decimals(col: ExportColumn, row: dict) -> int:
+    """Decimals of a numeric cell: integers 0, a measure by its row's unit, else the column's."""
     if col.kind == "integer":
-        return "#,##0"
-    return "#,##0" + ("." + "0" * col.decimals if col.decimals else "")
+        return 0
+    if col.kind == "measure":
+        return unit_decimals(row.get("unit"), col.decimals)
+    return col.decimals
 
 
-def _write_cell(ws, row: int, col_index: int, col: ExportColumn, value, suppressed: bool, fmt: SheetFormats) -> None:
+def number_format(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+_NUMERIC_KINDS = ("number", "integer", "pct", "measure")
+
+
+def _display(col: ExportColumn, row: dict, suppressed: bool):
+    """(text as shown, is numeric) of one cell, for writing and for sizing."""
+    value = row.get(col.source)
     if suppressed and col.disclosure:
-        ws.write_string(row, col_index, SUPPRESSED_MARK, fmt.centre)
-        return
+        return SUPPRESSED_MARK, False
     if col.labels:
         value = dict(col.labels).get(value, value)
     if col.kind == "light":
-        text = "—" if is_missing(value) else str(value)
-        ws.write_string(row, col_index, text, fmt.lights.get(text, fmt.centre))
-    elif col.kind in ("number", "integer", "pct"):
+        return ("—" if is_missing(value) else str(value)), False
+    if col.kind in _NUMERIC_KINDS:
         if is_missing(value) or isinstance(value, str):
-            ws.write_string(row, col_index, "—" if is_missing(value) else value, fmt.centre)
-        else:
-            ws.write_number(row, col_index, float(value), fmt.number(_num_format(col)))
-    elif col.kind == "date":
-        if isinstance(value, dt.date):
-            ws.write_datetime(row, col_index, dt.datetime.combine(value, dt.time()), fmt.date)
-        elif is_missing(value):
-            ws.write_blank(row, col_index, None, fmt.text)
-        else:
-            ws.write_string(row, col_index, str(value), fmt.text)
+            return ("—" if is_missing(value) else value), False
+        return f"{float(value):,.{cell_decimals(col, row)}f}", True
+    if col.kind == "date" and isinstance(value, dt.date):
+        return fmt_datetime(value, time=False), False
+    if isinstance(value, bool):
+        return ("是" if value else "否"), False
+    return ("" if is_missing(value) else str(value)), False
+
+
+def _write_cell(ws, row_index: int, col_index: int, col: ExportColumn, row: dict, suppressed: bool,
+                fmt: SheetFormats) -> None:
+    text, numeric = _display(col, row, suppressed)
+    value = row.get(col.source)
+    if suppressed and col.disclosure:
+        ws.write_string(row_index, col_index, text, fmt.centre)
+    elif col.kind == "light":
+        ws.write_string(row_index, col_index, text, fmt.lights.get(text, fmt.centre))
+    elif numeric:
+        ws.write_number(row_index, col_index, float(value), fmt.number(number_format(cell_decimals(col, row))))
+    elif col.kind in _NUMERIC_KINDS:
+        ws.write_string(row_index, col_index, text, fmt.centre)
+    elif col.kind == "date" and isinstance(value, dt.date):
+        ws.write_datetime(row_index, col_index, dt.datetime.combine(value, dt.time()), fmt.date)
     elif isinstance(value, bool):
-        ws.write_string(row, col_index, "是" if value else "否", fmt.centre)
-    elif is_missing(value):
-        ws.write_blank(row, col_index, None, fmt.text)
+        ws.write_string(row_index, col_index, text, fmt.centre)
+    elif text == "":
+        ws.write_blank(row_index, col_index, None, fmt.text)
     else:
         # write_string, never write(): text starting with = + - @ stays text.
-        ws.write_string(row, col_index, str(value), fmt.text)
+        ws.write_string(row_index, col_index, text, fmt.text)
+
+
+def _wraps(col: ExportColumn) -> bool:
+    """Free text wraps in its column; numbers, dates, lights and labels must show whole."""
+    return col.kind == "text" and not col.labels
+
+
+def column_widths(columns: list[ExportColumn], shown: list[list[str]]) -> list[float]:
+    """Width of each column: its widest value (a wrapping text column at most `col.width`), and
+    at least half its header (headers wrap onto two lines)."""
+    widths = []
+    for j, col in enumerate(columns):
+        content = max((text_width(line) for texts in shown for line in texts[j].split("\n")), default=0)
+        header = math.ceil(text_width(col.header) / 2)
+        width = max(content, header, MIN_WIDTH - CELL_PADDING) + CELL_PADDING
+        widths.append(min(width, max(col.width, header + CELL_PADDING)) if _wraps(col) else width)
+    return widths
 
 
 def present_columns(spec: TableSpec, available: list[str]) -> list[ExportColumn]:
@@ -106,16 +207,35 @@ def load_table(con: Warehouse, period: str, table: str, version: int | None = No
         available = con.columns("published", spec.mart)
     else:  # the mart was published empty-handed (no such table yet): an empty sheet, not a crash
         rows, available = [], [c.source for c in spec.columns if not c.optional]
-    return spec, present_columns(spec, available), rows, record
+    columns = present_columns(spec, available)
+    if "unit" not in available and any(c.kind == "measure" for c in columns):
+        rows = with_indicator_units(con, period, record["version"], rows)
+    return spec, columns, rows, record
+
+
+def with_indicator_units(con: Warehouse, period: str, version: int, rows: list[dict]) -> list[dict]:
+    """Rows that name an `indicator_id` (key tasks) get the indicator's unit from the same published
+    version, so their values print with the indicator's decimals."""
+    indicators = table_specs(ytd_label(period))["indicators"].mart
+    if not con.columns("published", indicators):
+        return rows
+    units = {r["indicator_id"]: r.get("unit") for r in published_rows(con, indicators, period, version)}
+    return [{**row, "unit": units.get(row.get("indicator_id"))} for row in rows]
 
 
 def version_note(record: dict) -> str:
-    published_at = record["published_at"]
-    when = published_at.strftime("%Y-%m-%d %H:%M") if hasattr(published_at, "strftime") else str(published_at)
-    note = f"数据版本：第{record['version']}版（{when} 发布）"
+    note = f"数据版本：第{record['version']}版（{fmt_datetime(record['published_at'])}发布）"
     if record["gate_result"] == "overridden":
         note += "；本期数据经统计人员签字放行"
     return note
+
+
+def _merged_line(ws, row: int, last_col: int, text: str, cell_format) -> None:
+    """A line across the table's width (title, notes), so print never cuts it at column A's edge."""
+    if last_col > 0:
+        ws.merge_range(row, 0, row, last_col, text, cell_format)
+    else:
+        ws.write_string(row, 0, text, cell_format)
 
 
 def write_table_sheet(
@@ -123,24 +243,52 @@ def write_table_sheet(
     period: str, record: dict, sheet_name: str | None = None,
 ) -> None:
     ws = wb.add_worksheet(sheet_name or spec.title)
-    ws.write_string(0, 0, f"{spec.title}（{period_title(period)}）", fmt.title)
-    ws.write_string(1, 0, version_note(record), fmt.subtitle)
-    for j, col in enumerate(columns):
+    hidden = [is_suppressed(row) and any(c.disclosure for c in columns) for row in rows]
+    shown = [[_display(col, row, h)[0] for col in columns] for row, h in zip(rows, hidden, strict=True)]
+    widths = column_widths(columns, shown)
+    last = len(columns) - 1
+    table_width = sum(widths)
+
+    _merged_line(ws, 0, last, f"{spec.title}（{period_title(period)}）", fmt.title)
+    ws.set_row(0, row_points(1, 20))
+    _merged_line(ws, 1, last, version_note(record), fmt.subtitle)
+    for j, (col, width) in enumerate(zip(columns, widths, strict=True)):
         ws.write_string(HEADER_ROW, j, col.header, fmt.header)
-        ws.set_column(j, j, col.width)
-    ws.set_row(HEADER_ROW, 30)
+        ws.set_column(j, j, width)
+    ws.set_row(HEADER_ROW, row_points(max(wrapped_lines(c.header, w) for c, w in zip(columns, widths, strict=True))))
     ws.freeze_panes(HEADER_ROW + 1, 0)
-    any_hidden = False
-    for i, row in enumerate(rows, start=HEADER_ROW + 1):
-        hidden = is_suppressed(row) and any(c.disclosure for c in columns)
-        any_hidden = any_hidden or hidden
+    for i, (row, h, texts) in enumerate(zip(rows, hidden, shown, strict=True), start=HEADER_ROW + 1):
         for j, col in enumerate(columns):
-            _write_cell(ws, i, j, col, row.get(col.source), hidden, fmt)
-    notes = list(spec.footnotes) + ([FOOTNOTE] if any_hidden else [])
+            _write_cell(ws, i, j, col, row, h, fmt)
+        lines = max((wrapped_lines(t, w) for t, w, c in zip(texts, widths, columns, strict=True) if _wraps(c)),
+                    default=1)
+        # xlsxwriter does not autofit: a wrapped cell needs its row made taller (and one line of
+        # CJK text is taller than Excel's default row).
+        ws.set_row(i, row_points(lines))
+    notes = list(spec.footnotes) + ([FOOTNOTE] if any(hidden) else [])
     for k, note in enumerate(notes):
-        ws.write_string(HEADER_ROW + len(rows) + 2 + k, 0, note, fmt.note)
+        r = HEADER_ROW + len(rows) + 2 + k
+        _merged_line(ws, r, last, note, fmt.note)
+        ws.set_row(r, row_points(wrapped_lines(note, table_width), 13))
     if rows:
-        ws.autofilter(HEADER_ROW, 0, HEADER_ROW + len(rows), len(columns) - 1)
+        ws.autofilter(HEADER_ROW, 0, HEADER_ROW + len(rows), last)
+    set_print_layout(ws, widths, period, record, title_rows=HEADER_ROW)
+
+
+def write_summary_sheet(
+    wb: xlsxwriter.Workbook, fmt: SheetFormats, lines: list[str], period: str, record: dict, title: str = "摘要",
+) -> None:
+    """A first sheet of paragraphs (title first), wrapped in one portrait-wide column."""
+    ws = wb.add_worksheet(title)
+    ws.set_column(0, 0, SUMMARY_WIDTH)
+    for i, line in enumerate(lines):
+        if i == 0:
+            ws.write_string(i, 0, line, fmt.title)
+            ws.set_row(i, row_points(wrapped_lines(line, SUMMARY_WIDTH / 1.3), 20))  # 14 pt: wider glyphs
+        else:
+            ws.write_string(i, 0, line, fmt.paragraph)
+            ws.set_row(i, row_points(wrapped_lines(line, SUMMARY_WIDTH)))
+    set_print_layout(ws, [SUMMARY_WIDTH], period, record, title_rows=None)
 
 
 def export_table(
@@ -167,11 +315,8 @@ def write_workbook(
     wb = new_workbook(out_path)
     fmt = SheetFormats(wb)
     if summary is not None:
-        ws = wb.add_worksheet(summary_title)
-        ws.set_column(0, 0, 110)
-        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-        for i, line in enumerate(summary):
-            ws.write_string(i, 0, line, fmt.title if i == 0 else wrap)
+        record = require_published(con, period, version, error=ReportRefused)
+        write_summary_sheet(wb, fmt, summary, period, record, summary_title)
     for table in tables:
         spec, columns, rows, record = load_table(con, period, table, version)
         write_table_sheet(wb, fmt, spec, columns, rows, period, record)

@@ -1,21 +1,21 @@
-"""How periods and numbers read in reports: `2023年1-6月`, `12.35亿元`, `增长3.2%`."""
+"""How periods, numbers and times read in reports: `2023年1-6月`, `12.35亿元`, `增长3.2%`,
+`2026年12月2日 01:39`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-import re
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+from ingest.periods import validate_period
+from ingest.registry import UNITS
 
 WAN_PER_YI = 1e4  # 万元 per 亿元
 
 
 def parse_period(period: str) -> tuple[int, int]:
-    """'YYYY-MM' -> (year, month); anything else is a clear error."""
-    m = _PERIOD.match(period or "")
-    if not m:
-        raise ValueError(f"报告期格式应为 YYYY-MM：{period!r} / period must be 'YYYY-MM', got {period!r}")
-    return int(m.group(1)), int(m.group(2))
+    """'YYYY-MM' -> (year, month); anything else is a clear error (ingest.periods.PeriodError)."""
+    validate_period(period)
+    return int(period[:4]), int(period[5:])
 
 
 def ytd_label(period: str) -> str:
@@ -57,11 +57,11 @@ def fmt_number(value, decimals: int = 2) -> str:
     return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
-def fmt_value(value, decimals: int = 2) -> str:
-    """An indicator value: whole numbers (counts) without decimals, others to `decimals`."""
+def fmt_value(value, unit=None, decimals: int = 2) -> str:
+    """An indicator value: counts (by `unit`) and whole numbers without decimals, others to `decimals`."""
     if not is_missing(value) and float(value).is_integer():
         return fmt_number(value, 0)
-    return fmt_number(value, decimals)
+    return fmt_number(value, unit_decimals(unit, decimals))
 
 
 def fmt_plain(value, decimals: int = 2) -> str:
@@ -93,3 +93,40 @@ def join_names(names: list[str], limit: int | None = None) -> str:
     if limit is not None and len(names) > limit:
         return "、".join(names[:limit]) + f"等{len(names)}项"
     return "、".join(names)
+
+
+# --- units and timestamps as readers see them -------------------------------------------------
+# Counts of things and people are whole: 家、个、项、场 (dimension `count`), 人、名 (`persons`) and
+# 人次 (`person_times`) at factor 1 in the registry's unit table (万人次 is not a count of one).
+_COUNT_DIMENSIONS = ("count", "persons", "person_times")
+COUNT_UNITS: frozenset[str] = frozenset(
+    unit for unit, (dimension, factor) in UNITS.items() if dimension in _COUNT_DIMENSIONS and factor == 1
+)
+
+
+def is_count_unit(unit) -> bool:
+    return unit in COUNT_UNITS
+
+
+def unit_decimals(unit, decimals: int = 2) -> int:
+    """Decimals a value in `unit` shows: 0 for counts (`1`, not `1.00`), `decimals` otherwise."""
+    return 0 if is_count_unit(unit) else decimals
+
+
+def fmt_datetime(value, *, time: bool = True) -> str:
+    """A date or time as readers see it: `2026年12月2日 01:39` (`2026年12月2日` for a date or
+    `time=False`); accepts datetimes, dates and ISO strings (JSON records); missing -> `—`.
+
+    The clock time is shown as stored, to the minute."""
+    if is_missing(value) or value == "":
+        return "—"
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = dt.datetime.fromisoformat(text) if len(text) > 10 else dt.date.fromisoformat(text)
+        except ValueError:
+            return text  # not a timestamp: shown as written rather than hidden
+    day = f"{value.year}年{value.month}月{value.day}日"
+    if not time or not isinstance(value, dt.datetime):
+        return day
+    return f"{day} {value.hour:02d}:{value.minute:02d}"

@@ -1,20 +1,23 @@
-"""The monthly package of one published period: 月度专报 (HTML + xlsx), the six 表 as xlsx, and
-at quarter ends the 季度通报. Nothing is written for a period that is not published."""
+"""The monthly package of one published period: 月度专报 (HTML, PDF, xlsx), the six 表 as xlsx,
+and at quarter ends the 季度通报 (HTML, PDF, xlsx). Nothing is written for a period that is not
+published, nor without Chromium (it prints the PDFs)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ingest.warehouse import Warehouse
+from publish import pdf
 from publish.brief import write_brief
 from publish.bulletin import write_bulletin
 from publish.contract import TABLE_KEYS, table_specs
 from publish.errors import ReportRefused
 from publish.excel import export_table
 from publish.labels import is_quarter_end, ytd_label
+from publish.pdf import MissingProgram
 from publish.publication import require_published
 
-__all__ = ["ReportRefused", "write_reports"]
+__all__ = ["MissingProgram", "ReportRefused", "write_reports"]
 
 
 def write_reports(
@@ -23,7 +26,7 @@ def write_reports(
     """Write the latest published version's reports into `out_dir` and return their paths.
 
     Raises ReportRefused (bilingual) for an unpublished period, or `quarterly=True` for a
-    period that is not a quarter end.
+    period that is not a quarter end; `pdf.MissingProgram` when Chromium is not installed.
     """
     record = require_published(con, period, error=ReportRefused)
     if quarterly and not is_quarter_end(period):
@@ -31,6 +34,7 @@ def write_reports(
             f"季度通报只在季末月份（3、6、9、12月）编制，{period} 不是季末 / "
             f"the quarterly bulletin is for quarter-end periods (03/06/09/12); {period} is not one"
         )
+    pdf.chromium()  # a missing printer stops here, before any file is written
     version = record["version"]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

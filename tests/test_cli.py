@@ -1,4 +1,5 @@
-"""The svcmon command line on a small home: land, status, refusals with clear messages, and its\nfirst use on a fresh install (no dbt manifest prepared yet)."""
+"""The svcmon command line on a small home: land, status, refusals with clear messages, and its
+first use on a fresh install (no dbt manifest prepared yet)."""
 
 from __future__ import annotations
 
@@ -69,3 +70,20 @@ def test_first_use_after_a_plain_install_prepares_the_dbt_manifest(tmp_path):
         if not dbt_project.manifest_path.exists() and kept.exists():
             shutil.rmtree(target, ignore_errors=True)
             shutil.move(kept, target)
+BAD_PERIOD_MESSAGE = ("报告期应为 YYYY-MM（如 2024-06），收到 '2024-6' / "
+                      "period must be YYYY-MM (e.g. 2024-06), got '2024-6'")
+
+
+@pytest.mark.parametrize("command", [
+    ["quality", "--period", "2024-6"],
+    ["report", "--period", "2024-6"],
+    ["status", "--period", "2024-6"],
+    ["export", "--period", "2024-6", "--table", "indicators"],
+    ["run", "--from", "2024-01", "--to", "2024-6"],
+])
+def test_a_period_that_is_not_yyyy_mm_is_refused_with_one_line(command, tmp_path, monkeypatch):
+    monkeypatch.setenv("SVCMON_HOME", str(tmp_path))
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == BAD_PERIOD_MESSAGE
+    assert not (tmp_path / "warehouse.duckdb").exists()  # refused before anything was opened

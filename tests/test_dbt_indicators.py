@@ -7,15 +7,15 @@ runs the partitioned mart once more.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
-import re
 import shutil
 
 import pytest
 
-from ingest.registry import FEEDS, UNITS
-from tests.dbt_fixtures import DBT_PROJECT_DIR, insert_raw, make_warehouse, query, run_dbt
+from ingest.registry import FEEDS
+from tests.dbt_fixtures import insert_raw, make_warehouse, query, run_dbt
 
 E1, E2, E3, E4 = "91330302MA2AAAAA1A", "91330302MA2BBBBB2B", "91330302MA2CCCCC3C", "91330302MA2DDDDD4D"
 INDICATOR_NODES = (
@@ -353,24 +353,34 @@ def test_incremental_run_rebuilds_only_the_periods_asked_for(built, tmp_path):
         built, "select count(*) as n from marts.fct_indicator_progress")[0]["n"]
 
 
-# --- the dbt macros mirror the registry (one home each) ------------------------------------
-
-def test_unit_factors_macro_matches_the_registry():
-    text = (DBT_PROJECT_DIR / "macros" / "units.sql").read_text(encoding="utf-8")
-    in_macro = {unit: (dim, float(factor))
-                for unit, dim, factor in re.findall(r"'([^']+)': \('(\w+)', ([0-9.]+)\)", text)}
-    assert in_macro == UNITS
-
-
-def test_feed_calendar_macro_matches_the_registry():
-    text = (DBT_PROJECT_DIR / "macros" / "feed_calendar.sql").read_text(encoding="utf-8")
-    in_macro = {feed: (source, cadence) for feed, source, cadence in
-                re.findall(r"'(\w+)': \{'source': '(\w+)', 'cadence': '(\w+)'\}", text)}
-    assert in_macro == {f.feed_id: (f.source, f.cadence) for f in FEEDS.values()}
-
+# --- the feed calendar: read from the generated seeds -------------------------------------
 
 def test_due_months_follow_the_registry(built):
     rows = query(built, "select period, feed_id, is_due_month from intermediate.int_feed_due_periods "
                         "where period in ('2024-01', '2024-02', '2024-03')")
     for r in rows:
         assert r["is_due_month"] == FEEDS[r["feed_id"]].is_due_month(int(r["period"][5:])), r
+
+
+def test_a_cadence_override_reads_another_declared_calendar(built, tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(built, db)
+    run_dbt(db, "run", "--select", "int_feed_due_periods", "int_indicator_progress", "int_indicator_lights",
+            "fct_indicator_progress", vars={"feed_cadence_overrides": {"stats_employment": "yearly"}})
+    rows = query(db, "select period, is_due_month, due_date from intermediate.int_feed_due_periods "
+                     "where feed_id = 'stats_employment' and period in ('2023-12', '2024-03')")
+    # Yearly: only December owes a file, due the 20th of January.
+    assert rows == [{"period": "2023-12", "is_due_month": True, "due_date": dt.date(2024, 1, 20)},
+                    {"period": "2024-03", "is_due_month": False, "due_date": dt.date(2024, 4, 20)}]
+    # March no longer owes the employment figure: 2023-12's 70 % is carried forward (绿), not 红 未报送.
+    march = _progress(db, "2024-03", "employment_services_share")
+    assert (march["value"], march["light"], march["light_reason"]) == (70.0, "绿", "沿用2023-12数据")
+
+
+def test_a_cadence_the_registry_does_not_declare_is_refused(built, tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(built, db)
+    run = run_dbt(db, "run", "--select", "int_feed_due_periods", check=False,
+                  vars={"feed_cadence_overrides": {"stats_employment": "monthly"}})
+    assert not run.success
+    assert "stats_employment cannot be received monthly (declared: quarterly, yearly)" in run.output

@@ -13,7 +13,6 @@ import shutil
 
 import pytest
 
-from ingest.reference import resolve_department
 from ingest.registry import FEEDS
 from tests.dbt_fixtures import DBT_PROJECT_DIR, insert_raw, make_warehouse, query, run_dbt
 
@@ -25,7 +24,7 @@ SEEDS = DBT_PROJECT_DIR / "seeds"
 MART_SELECTION = [
     "+fct_major_projects", "+fct_supervision_items", "+fct_key_tasks", "+fct_department_scorecard",
     "+fct_industry_352", "+fct_enterprise_cultivation", "+fct_talent", "+dim_industries",
-    "+dim_industry_352", "ref_key_tasks", "ref_industries", "ref_industry_352", "ref_feed_owners",
+    "+dim_industry_352", "ref_key_tasks", "ref_industries", "ref_industry_352", "ref_feeds", "ref_feed_calendars",
 ]
 # Due dates are judged on this day: every due date of 2023-01..06 has passed, July's have not.
 AS_OF = "2023-08-01"
@@ -332,17 +331,6 @@ def test_key_tasks_cover_every_plan_indicator():
             assert task["lead_dept"] == indicators[task["indicator_id"]]["owner_dept"], task["task_id"]
     # 附件1 has 19 numbered tasks.
     assert sorted({int(t["seq_no"]) for t in tasks}) == list(range(1, 20))
-
-
-def test_feed_owner_seed_mirrors_registry():
-    seed = {r["feed_id"]: r for r in _seed("ref_feed_owners")}
-    assert set(seed) == set(FEEDS)
-    for feed in FEEDS.values():
-        row = seed[feed.feed_id]
-        assert row["owner_dept"] == (resolve_department(feed.owner_dept) or feed.owner_dept), feed.feed_id
-        assert row["multi_department"] == str(feed.multi_department).lower(), feed.feed_id
-        assert row["feed_name_zh"] == feed.name_zh, feed.feed_id
-
 
 
 # --- the partitioned marts -----------------------------------------------------------------

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import openpyxl
 import pytest
 
 from publish.disclosure import FOOTNOTE, HIDDEN_KEY, is_suppressed, mark_hidden
 from publish.errors import ReportRefused
 from publish.excel import export_table
-from publish.publication import published_rows
+from publish.publication import publication_record, published_rows
+from publish.reports import write_reports
 from tests.test_publication import INDICATORS, INDUSTRY, SUPERVISION, add_period, make_warehouse, publish
 
 HEADER_ROW = 3  # 1-based in Excel: title, version line, header
@@ -183,3 +186,115 @@ def test_suppression_across_the_section_and_352_hierarchies():
     assert hidden == {"77", "78", "73", "74"}
     # Checked by hand: from what is shown (合计, M, N, 科技服务) 77 cannot be worked out —
     # 科技服务 = 73 + 77 and M = 73 + 74 leave 77 tied to 73, whose only other tie is 74.
+
+
+# --- print layout -------------------------------------------------------------------------------
+A4_PORTRAIT_INCHES = 8.27
+COUNT_FORMAT, TWO_DECIMALS = "#,##0", "#,##0.00"
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    """Every workbook of a quarter-end package: the brief's, the six exports, the bulletin's."""
+    con = make_warehouse(periods=("2023-03", "2023-06"))
+    publish(con, "2023-03")
+    publish(con, "2023-06")
+    paths = write_reports(con, "2023-06", tmp_path_factory.mktemp("package"), quarterly=True)
+    return con, [p for p in paths if p.suffix == ".xlsx"]
+
+
+def _sheets(paths):
+    return [(p.name, ws) for p in paths for ws in openpyxl.load_workbook(p).worksheets]
+
+
+def _column_widths(ws) -> list[float]:
+    widths = []
+    for dim in sorted(ws.column_dimensions.values(), key=lambda d: d.min):
+        widths += [dim.width] * (dim.max - dim.min + 1)
+    return widths
+
+
+def test_every_exported_sheet_prints_one_page_wide_on_a4(package):
+    con, paths = package
+    assert len(paths) == 8  # 月度专报, six 表, 季度通报
+    at = publication_record(con, "2023-06")["published_at"]
+    version = f"2023年1-6月 第1版 {at.year}年{at.month}月{at.day}日 {at.hour:02d}:{at.minute:02d}发布"
+    sheets = _sheets(paths)
+    assert len(sheets) == 7 + 6 + 4  # summary + six tables; six; summary + three tables
+    orientations = set()
+    for name, ws in sheets:
+        where = f"{name}/{ws.title}"
+        setup = ws.page_setup
+        assert setup.paperSize == 9, where  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, where
+        # One page wide (an absent fitToWidth is OOXML's default, 1), any number of pages tall.
+        assert (setup.fitToWidth or 1, setup.fitToHeight) == (1, 0), where
+        assert ws.oddFooter.left.text == version, where
+        assert ws.oddFooter.right.text == "&A　第 &P 页 共 &N 页", where
+        # Landscape exactly when the columns are wider than A4 portrait's printable width
+        # (Excel: a column of width w is w × 7 + 5 pixels at 96 dpi).
+        margins = ws.page_margins
+        printable = (A4_PORTRAIT_INCHES - margins.left - margins.right) * 96
+        wide = sum(int(w * 7 + 5) for w in _column_widths(ws)) > printable
+        assert setup.orientation == ("landscape" if wide else "portrait"), where
+        orientations.add(setup.orientation)
+        if ws.title == "摘要":
+            assert ws.print_title_rows is None and ws.max_column == 1
+        else:  # the header row (3rd) on every printed page
+            assert ws.print_title_rows == "$3:$3", where
+            assert all(c.value for c in ws[HEADER_ROW]), where
+    assert orientations == {"portrait", "landscape"}  # summaries portrait, the wide tables landscape
+
+
+def _by_title(paths, title):
+    return next(ws for _name, ws in _sheets(paths) if ws.title == title)
+
+
+def test_counts_print_as_integers_other_numbers_keep_decimals(package):
+    _con, paths = package
+    indicators = _by_title(paths[1:2], "主要指标进度表")
+    formats = {r[1].value: (r[2].value, r[3].number_format, r[4].number_format)
+               for r in indicators.iter_rows(min_row=HEADER_ROW + 1, max_row=HEADER_ROW + len(INDICATORS))}
+    # Units 个/家/名 are counts; 研发投入强度 is a % and keeps two decimals.
+    assert formats == {
+        "省级现代服务业创新发展区": ("个", COUNT_FORMAT, COUNT_FORMAT),
+        "领跑企业（在库）": ("家", COUNT_FORMAT, COUNT_FORMAT),
+        "累计实施重大项目": ("个", COUNT_FORMAT, COUNT_FORMAT),
+        "服务业领军（高端）人才": ("名", COUNT_FORMAT, COUNT_FORMAT),
+        "新引进品牌首店": ("家", COUNT_FORMAT, COUNT_FORMAT),
+        "研发投入强度": ("%", TWO_DECIMALS, TWO_DECIMALS),
+    }
+    # The key task measures 新引进品牌首店 (家): its value and target are counts too.
+    tasks = _by_title(paths, "重点任务攻坚表")
+    task = next(r for r in tasks.iter_rows(min_row=HEADER_ROW + 1) if r[2].value == "新引进品牌首店")
+    assert (task[6].value, task[6].number_format, task[7].value, task[7].number_format) == (3, COUNT_FORMAT,
+                                                                                           10, COUNT_FORMAT)
+    industry = _by_title(paths, "规上服务业分行业营业收入")
+    total = industry[HEADER_ROW + 1]
+    assert (total[3].number_format, total[4].number_format) == (COUNT_FORMAT, TWO_DECIMALS)  # 家; 万元
+    goals = _by_title(paths[-1:], "五年目标进度")
+    targets = {r[0].value: r[3].number_format for r in goals.iter_rows(min_row=HEADER_ROW + 1) if r[0].value}
+    assert targets["累计实施重大项目"] == COUNT_FORMAT  # 个
+    moves = _by_title(paths[-1:], "指标季度变动")
+    ends = {r[0].value: r[4].number_format for r in moves.iter_rows(min_row=HEADER_ROW + 1) if r[0].value}
+    assert (ends["领跑企业（在库）"], ends["研发投入强度"]) == (COUNT_FORMAT, TWO_DECIMALS)
+
+
+def test_wrapped_text_gets_a_row_tall_enough(tmp_path):
+    con = make_warehouse(periods=())
+    add_period(con, "2023-06")
+    long_text = "鹿城区现代服务业集聚区配套道路建设用地报批手续尚未办结影响项目按期开工建设请尽快协调" * 2  # 84 characters
+    con.execute(
+        "INSERT INTO marts.fct_supervision_items (period, item_id, responsible_dept, description, state) "
+        "VALUES ('2023-06', 'DB-009', '区发改局', ?, '未销号')", [long_text])
+    publish(con, "2023-06")
+    ws = _sheet(export_table(con, "2023-06", "supervision", tmp_path / "sup.xlsx"))
+    row = next(r[0].row for r in ws.iter_rows(min_row=HEADER_ROW + 1) if r[0].value == "DB-009")
+    width = ws.column_dimensions["C"].width
+    # 84 CJK characters are 168 width units: at least ceil(168 / width) lines of at least 15 points.
+    lines = math.ceil(168 / width)
+    assert lines >= 3
+    assert ws.row_dimensions[row].height >= 15 * lines
+    one_line = next(r[0].row for r in ws.iter_rows(min_row=HEADER_ROW + 1) if r[0].value == "DB-001")
+    assert 15 <= ws.row_dimensions[one_line].height < 30
+    assert ws.cell(row=row, column=3).alignment.wrap_text

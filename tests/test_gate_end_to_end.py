@@ -140,6 +140,10 @@ def test_revision_failing_a_blocking_check_keeps_the_published_version_until_an_
               "WHERE period = '2024-05' AND version = 2")
     assert (version, result) == (2, "overridden")
     assert json.loads(override)["signed_by"] == "张统计"
+    # Readers get the check's Chinese name from the record (the id stays for the statisticians).
+    assert json.loads(override)["override_checks"] == [{
+        "check_id": "major_projects.uniqueness.business_key", "check_name_zh": "同一文件内业务主键重复（project_code）",
+        "target": "raw.major_projects"}]
     [(delta,)] = query(home, "SELECT delta FROM published.publication_diff WHERE period = '2024-05' "
                               "AND version = 2 AND indicator_id = 'proj_provincial_completed'")
     assert delta == pytest.approx(1.0)

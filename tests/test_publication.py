@@ -119,13 +119,15 @@ def add_period(con, period: str, *, scale: float = 1.0, lights: dict | None = No
     `lights` overrides lights by indicator_id, `yoy_sign` flips the growth rates)."""
     lights = lights or {}
     month = int(period[5:])
+    plan_months = (int(period[:4]) - 2023) * 12 + month  # of the plan's 60 (2023-06: 6 → 10 %)
     _insert(con, "fct_indicator_progress", (
         "period", "indicator_id", "indicator_name", "unit", "kind", "owner_dept", "value", "annual_target",
         "target_is_derived", "completion_pct", "time_progress_pct", "light", "light_reason", "target_2027",
-        "value_since_2023", "completion_2027_pct", "projected_2027", "indicator_group", "sort_order",
+        "value_since_2023", "completion_2027_pct", "time_progress_2027_pct", "projected_2027",
+        "indicator_group", "sort_order",
     ), [
         (period, i, n, u, k, o, v * scale, t, False, c, month / 12 * 100, lights.get(i, light), None,
-         g27, since, None if since is None else since / g27 * 100, proj, grp, so)
+         g27, since, None if since is None else since / g27 * 100, plan_months / 60 * 100, proj, grp, so)
         for i, n, u, k, o, v, t, c, light, grp, so, g27, since, proj in INDICATORS
     ])
     _insert(con, "fct_industry_352", ("period", *INDUSTRY_COLUMNS), [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import shutil
@@ -14,9 +15,12 @@ import openpyxl
 import pytest
 
 from publish import charts
-from publish.brief import OVERRIDE_LEAD, monthly_narrative, render_brief_html
+from publish.brief import OVERRIDE_LEAD, monthly_narrative, override_statement, render_brief_html
 from publish.bulletin import compose_bulletin_narrative, load_quarter, render_bulletin_html
 from publish.disclosure import FOOTNOTE
+from publish.issue import ISSUER_ENV, issue_number
+from publish.labels import fmt_datetime
+from publish.publication import publication_record
 from publish.reports import ReportRefused, write_reports
 from tests.test_publication import (
     INDUSTRY,
@@ -29,7 +33,10 @@ from tests.test_publication import (
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
-SIGNOFF = {"signed_by": "王统计", "signed_at": "2023-07-21", "reason": "平衡差异已核实", "overrides": ["balance_revenue"]}
+# An older record: check ids only (names come from the check catalogue).
+SIGNOFF = {"signed_by": "王统计", "signed_at": "2023-07-21T10:05:33", "reason": "平衡差异已核实",
+           "overrides": ["stats_services.logic.ytd_decrease.revenue_ytd"]}
+YTD_CHECK_NAME = "规上服务业分行业主要指标：本年累计数比上期减少（营业收入_本年累计）"
 
 
 def _industry(code: str) -> dict:
@@ -96,17 +103,19 @@ def test_overridden_version_says_so_on_the_first_page(tmp_path):
 
     html = render_brief_html(con, "2023-06")
     first_page = html[: html.index("<h2>")]
-    assert f"{OVERRIDE_LEAD}王统计（2023-07-21），理由：平衡差异已核实" in first_page
+    assert f"{OVERRIDE_LEAD}王统计（2023年7月21日 10:05），理由：平衡差异已核实；放行的检查：{YTD_CHECK_NAME}。" in first_page
+    assert "ytd_decrease" not in html  # the check's id stays in the statisticians' quality report
     assert "第2版" in first_page
     # Version 1 was not overridden: no such statement.
     assert OVERRIDE_LEAD not in render_brief_html(con, "2023-06", version=1)
 
     paths = write_reports(con, "2023-06", tmp_path)
-    assert [p.name for p in paths[:2]] == ["月度专报_2023-06_v2.html", "月度专报_2023-06_v2.xlsx"]
-    summary = openpyxl.load_workbook(paths[1])["摘要"]
-    first_lines = [summary.cell(row=r, column=1).value for r in range(1, 4)]
-    assert any(line.startswith(OVERRIDE_LEAD) for line in first_lines)
-    assert len(paths) == 8 and all(p.exists() for p in paths)
+    assert [p.name for p in paths[:3]] == ["月度专报_2023-06_v2.html", "月度专报_2023-06_v2.pdf",
+                                          "月度专报_2023-06_v2.xlsx"]
+    summary = openpyxl.load_workbook(paths[2])["摘要"]
+    first_lines = [summary.cell(row=r, column=1).value for r in range(1, 5)]
+    assert any(line.startswith(OVERRIDE_LEAD) and YTD_CHECK_NAME in line for line in first_lines)
+    assert len(paths) == 9 and all(p.exists() for p in paths)
 
 
 def test_brief_html_is_self_contained_and_suppresses():
@@ -141,7 +150,8 @@ def test_quarterly_bulletin_movement_praise_and_warnings(tmp_path):
     assert "2023年第二季度" in html and "通报表扬" in html and "规划时间已过10%" in html
 
     paths = write_reports(con, "2023-06", tmp_path, quarterly=True)
-    assert [p.name for p in paths[-2:]] == ["季度通报_2023-06_v1.html", "季度通报_2023-06_v1.xlsx"]
+    assert [p.name for p in paths[-3:]] == ["季度通报_2023-06_v1.html", "季度通报_2023-06_v1.pdf",
+                                           "季度通报_2023-06_v1.xlsx"]
     wb = openpyxl.load_workbook(paths[-1])
     assert wb.sheetnames == ["摘要", "指标季度变动", "单位季度变动", "五年目标进度"]
 
@@ -226,3 +236,113 @@ def test_brief_renders_chinese_in_headless_chromium(tmp_path):
             start = None
     assert len(set(cells)) >= 15, f"only {len(set(cells))} distinct glyph shapes in the title: tofu?"
     shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+# --- what makes a brief look issued: 期号, 编印单位, 印发日期 -------------------------------------
+def _set_published_at(con, period: str, version: int, at: str) -> None:
+    con.execute("UPDATE published.publication_log SET published_at = CAST(? AS TIMESTAMP) "
+                "WHERE period = ? AND version = ?", [at, period, version])
+
+
+def test_issue_numbers_follow_first_publication_and_survive_republication():
+    con = make_warehouse(periods=("2023-01", "2023-02", "2023-03", "2024-01"))
+    publish(con, "2023-01")
+    _set_published_at(con, "2023-01", 1, "2023-02-16 09:00:00")
+    publish(con, "2023-03")
+    _set_published_at(con, "2023-03", 1, "2023-04-17 09:00:00")
+    publish(con, "2023-02")  # blocked in March, released after the March brief was issued
+    _set_published_at(con, "2023-02", 1, "2023-04-20 15:00:00")
+    publish(con, "2024-01")
+    _set_published_at(con, "2024-01", 1, "2024-02-15 09:00:00")
+    assert [issue_number(con, p) for p in ("2023-01", "2023-02", "2023-03", "2024-01")] == [1, 3, 2, 1]
+
+    # A republication of March (version 2, later) keeps March's number and moves no other.
+    con.execute("UPDATE marts.fct_indicator_progress SET value = value + 1 WHERE period = '2023-03'")
+    publish(con, "2023-03", sha="f" * 64)
+    assert [issue_number(con, p) for p in ("2023-01", "2023-02", "2023-03")] == [1, 3, 2]
+    # The quarterly bulletins are numbered among quarter ends only: March is the year's first.
+    assert issue_number(con, "2023-03", quarterly=True) == 1
+
+    html = render_brief_html(con, "2023-03")
+    assert "2023年第2期" in html[: html.index("<h2>")]
+    assert "2024年第1期" in render_brief_html(con, "2024-01")
+
+
+def test_issuer_and_issue_date_on_the_brief_and_bulletin(monkeypatch, tmp_path):
+    con = make_warehouse(periods=("2023-06",))
+    publish(con, "2023-06")
+    _set_published_at(con, "2023-06", 1, "2023-07-15 09:30:42.176253")
+    monkeypatch.delenv(ISSUER_ENV, raising=False)
+    head = render_brief_html(con, "2023-06")
+    head = head[: head.index("<h2>")]
+    assert "编印单位：鹿城区服务业发展工作专班办公室" in head
+    assert "印发日期：2023年7月15日" in head
+    assert "第1版（2023年7月15日 09:30发布）" in head
+    assert "2023-07-15" not in head and "09:30:42" not in head
+
+    monkeypatch.setenv(ISSUER_ENV, "鹿城区发展和改革局")
+    assert "编印单位：鹿城区发展和改革局" in render_bulletin_html(con, "2023-06")
+    monkeypatch.setenv(ISSUER_ENV, "  ")  # blank is unset
+    assert "编印单位：鹿城区服务业发展工作专班办公室" in render_brief_html(con, "2023-06")
+
+    monkeypatch.setenv(ISSUER_ENV, "鹿城区发展和改革局")
+    xlsx = next(p for p in write_reports(con, "2023-06", tmp_path) if p.name.startswith("月度专报") and p.suffix == ".xlsx")
+    summary = [c.value for c in openpyxl.load_workbook(xlsx)["摘要"]["A"]]
+    assert summary[1] == "2023年第1期　编印单位：鹿城区发展和改革局　印发日期：2023年7月15日"
+    assert summary[2] == "数据版本：第1版（2023年7月15日 09:30发布）"
+
+
+# --- names people understand ---------------------------------------------------------------------
+def test_banner_names_overridden_checks_in_chinese():
+    con = make_warehouse()
+    publish(con, "2023-06")
+    con.execute("UPDATE marts.fct_indicator_progress SET value = value + 1")
+    stored = {**SIGNOFF, "overrides": ["stats_enterprises.logic.ytd_decrease.revenue_ytd", "dbt.no_such_test"],
+              "override_checks": [{"check_id": "stats_enterprises.logic.ytd_decrease.revenue_ytd",
+                                   "check_name_zh": "本年累计数比上期减少（营业收入_本年累计）",
+                                   "target": "raw.stats_enterprises"}]}
+    publish(con, "2023-06", sha="f" * 64, gate_result="overridden", override=stored)
+    statement = override_statement(publication_record(con, "2023-06"))
+    # The stored name, under its feed's name; an id neither stored nor catalogued is not printed.
+    assert statement.endswith(
+        "放行的检查：规上服务业企业主要指标：本年累计数比上期减少（营业收入_本年累计）、"
+        "未列入审核目录的检查（详见质量报告）。"), statement
+    assert "dbt." not in statement and "ytd_decrease" not in statement
+
+
+def test_override_record_carries_the_checks_chinese_names():
+    from expectations.gate import GateResult, Signoff
+    from expectations.store import CheckResult
+    from orchestration.assets.publish import _override_record
+
+    def failed(check_id, name, target):
+        return CheckResult(run_id="r", checked_at=dt.datetime(2023, 7, 20), period="2023-06", target=target,
+                           check_id=check_id, check_name_zh=name, check_name_en="", severity="error",
+                           status="failed", failing_rows=1, sample_rows="[]", file_sha256="a" * 64, source="gx")
+
+    signed = Signoff(dt.datetime(2023, 7, 21, 10, 5, 33), "2023-06", "王统计", "已核实",
+                     ["tax_revenue.logic.ytd_decrease.tax_ytd"])
+    verdict = GateResult(period="2023-06", passed=True,
+                         blocking=[failed("tax_revenue.logic.ytd_decrease.tax_ytd", "本年累计数比上期减少（税收收入_本年累计）",
+                                          "raw.tax_revenue")],
+                         overridden=["tax_revenue.logic.ytd_decrease.tax_ytd"], warnings=[], signoffs=[signed])
+    record = _override_record(verdict)
+    assert record["overrides"] == ["tax_revenue.logic.ytd_decrease.tax_ytd"]
+    assert record["override_checks"] == [{"check_id": "tax_revenue.logic.ytd_decrease.tax_ytd",
+                                          "check_name_zh": "本年累计数比上期减少（税收收入_本年累计）",
+                                          "target": "raw.tax_revenue"}]
+    statement = override_statement({"gate_result": "overridden", "override": record})
+    assert statement == (f"{OVERRIDE_LEAD}王统计（2023年7月21日 10:05），理由：已核实；"
+                         "放行的检查：分行业税收收入：本年累计数比上期减少（税收收入_本年累计）。")
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (dt.datetime(2026, 12, 2, 1, 39, 42, 176253), "2026年12月2日 01:39"),
+    ("2026-12-02 01:39:42.176253", "2026年12月2日 01:39"),
+    ("2023-07-21T10:05:33", "2023年7月21日 10:05"),
+    ("2023-07-21", "2023年7月21日"),
+    (dt.date(2024, 1, 5), "2024年1月5日"),
+    (None, "—"),
+])
+def test_timestamps_read_as_chinese_dates(value, shown):
+    assert fmt_datetime(value) == shown

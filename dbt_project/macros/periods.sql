@@ -67,3 +67,9 @@
         'tags': ['partitioned'],
     }) }}
 {%- endmacro %}
+
+
+{# The date completeness is judged at: var as_of_date (ISO) or today. #}
+{% macro as_of_date() -%}
+    {%- if var('as_of_date', '') -%}cast('{{ var("as_of_date") }}' as date){%- else -%}current_date{%- endif -%}
+{%- endmacro %}

@@ -17,13 +17,17 @@ REPORTS_KEY = AssetKey(["reports", "monthly_brief"])
 
 
 def _override_record(verdict: gate.GateResult) -> dict | None:
-    """The sign-offs whose overrides let this version publish, printed on every output."""
+    """The sign-offs whose overrides let this version publish, printed on every output: the check
+    ids for the record, their Chinese names (and targets) for readers."""
     if verdict.status != "overridden":
         return None
     used = [s for s in verdict.signoffs if set(s.overrides) & set(verdict.overridden)]
     latest = used[-1] if used else verdict.signoffs[-1]
+    checks = {r.check_id: {"check_id": r.check_id, "check_name_zh": r.check_name_zh, "target": r.target}
+              for r in verdict.blocking if r.check_id in verdict.overridden}
     return {"signed_by": latest.signed_by, "signed_at": latest.signed_at.isoformat(timespec="seconds"),
-            "reason": latest.reason, "overrides": sorted(verdict.overridden)}
+            "reason": latest.reason, "overrides": sorted(verdict.overridden),
+            "override_checks": [checks[c] for c in sorted(checks)]}
 
 
 @asset(
@@ -63,7 +67,7 @@ def publication_asset(context: AssetExecutionContext, warehouse: WarehouseResour
     partitions_def=monthly_partitions,
     backfill_policy=single_run,
     deps=[PUBLICATION_KEY],
-    description="月度专报与季度通报（HTML + xlsx），只用已发布版本 / briefs from published versions only",
+    description="月度专报与季度通报（HTML、PDF、xlsx），只用已发布版本 / briefs from published versions only",
     kinds={"html", "excel"},
 )
 def report_assets(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:

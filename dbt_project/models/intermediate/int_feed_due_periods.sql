@@ -1,11 +1,41 @@
--- Was each feed due at each period? FEEDS.md "Due dates and completeness": a feed owes a file
--- for its due months (statistics: not January; quarterly: 03/06/09/12) by its due date
--- (statistics the 20th, others the 5th of the next month). `is_due` = owed and the due date has
--- passed at as_of_date; before it a missing file is not late yet.
+-- Was each feed due at each period? The calendar is data generated from ingest/registry.py
+-- (seeds ref_feeds / ref_feed_calendars): a feed owes a file for the months first_month,
+-- first_month + step_months, … of each year, due on day due_day of the month due_after_months
+-- after the period's month. `is_due` = owed and the due date has passed at as_of_date; before it
+-- a missing file is not late yet.
+-- A deployment may receive a feed at another of its declared cadences: var
+-- feed_cadence_overrides, e.g. {"stats_employment": "yearly"}; a cadence the registry does not
+-- declare for the feed (source meta `cadences`) is a compile error.
+{%- set overrides = var('feed_cadence_overrides', {}) %}
 with
 
+feeds as (
+    select * from {{ ref('ref_feeds') }}
+),
+
+calendars as (
+    select * from {{ ref('ref_feed_calendars') }}
+),
+
+chosen as (
+    select
+        feeds.feed_id,
+        feeds.source as feed_source,
+        {{ overridden_cadence('feeds.feed_id', 'feeds.default_cadence', overrides) }} as cadence
+    from feeds
+),
+
 calendar as (
-    {{ feed_calendar_rows() }}
+    select
+        chosen.feed_id,
+        chosen.feed_source,
+        chosen.cadence,
+        calendars.first_month,
+        calendars.due_after_months,
+        calendars.due_day,
+        calendars.step_months
+    from chosen
+    inner join calendars on chosen.feed_id = calendars.feed_id and chosen.cadence = calendars.cadence
 ),
 
 periods as (
@@ -19,11 +49,12 @@ owed as (
         calendar.feed_id,
         calendar.feed_source,
         calendar.cadence,
-        case
-            when calendar.cadence = 'quarterly' then periods.is_quarter_end
-            else periods.period_month >= calendar.first_month
-        end as is_due_month,
-        cast({{ dbt.dateadd('day', 'calendar.due_day - 1', dbt.dateadd('month', 1, 'periods.period_start')) }} as date)
+        (
+            periods.period_month >= calendar.first_month
+            and mod(periods.period_month - calendar.first_month, calendar.step_months) = 0
+        ) as is_due_month,
+        cast({{ dbt.dateadd('day', 'calendar.due_day - 1',
+                            dbt.dateadd('month', 'calendar.due_after_months', 'periods.period_start')) }} as date)
             as due_date
     from periods
     cross join calendar

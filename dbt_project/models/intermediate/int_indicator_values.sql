@@ -56,8 +56,8 @@ zone_values as (
     group by period
 ),
 
--- An enterprise is 百亿级 when its revenue reached 100 亿元 (1 000 000 万元) in the current year
--- so far or in the whole previous year (its December YTD).
+-- An enterprise is 百亿级 when its revenue reached 100 亿元 in the current year so far or in the
+-- whole previous year (its December YTD).
 hundred_billion_revenue as (
     select distinct
         cultivation.period,
@@ -71,7 +71,7 @@ hundred_billion_revenue as (
                 substr(enterprises.period, 1, 4) = substr(cultivation.period, 1, 4)
                 or enterprises.period = {{ make_period(period_year('cultivation.period') ~ ' - 1', '12') }}
             )
-    where enterprises.revenue_ytd >= 1000000
+    where enterprises.revenue_ytd >= {{ in_staged_unit(100, '亿元', 'stats_enterprises', 'revenue_ytd') }}
 ),
 
 -- Enterprise tiers count enterprises 在库 in the period's list; 新培育领军企业 are the 百亿级龙头 and

@@ -1,7 +1,7 @@
 -- Every file a department owes, per (period, feed, scope), and whether it came on time:
--- a single-owner feed is owed by its owner (ref_feed_owners); a multi-department feed by each
+-- a single-owner feed is owed by its owner (ref_feeds); a multi-department feed by each
 -- department that owns one of its indicators (ref_indicators.source_feed), one scope each.
--- When a file is due comes from int_feed_due_periods (the feed_calendar macro); a file counts from
+-- When a file is due comes from int_feed_due_periods (ref_feed_calendars); a file counts from
 -- the first accepted vintage of its scope, by raw.file_register.submitted_on.
 with
 
@@ -11,7 +11,7 @@ due as (
 ),
 
 owners as (
-    select * from {{ ref('ref_feed_owners') }}
+    select * from {{ ref('ref_feeds') }}
 ),
 
 indicator_owners as (

@@ -33,6 +33,7 @@ final as (
         cast(lights.target_2027 as {{ type_double() }}) as target_2027,
         cast(lights.value_since_2023 as {{ type_double() }}) as value_since_2023,
         cast(lights.completion_2027_pct as {{ type_double() }}) as completion_2027_pct,
+        cast(lights.time_progress_2027_pct as {{ type_double() }}) as time_progress_2027_pct,
         cast(lights.projected_2027 as {{ type_double() }}) as projected_2027,
         cast(registry.indicator_group as varchar) as indicator_group,
         cast(registry.plan_ref as varchar) as plan_ref,

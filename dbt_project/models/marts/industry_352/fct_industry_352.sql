@@ -228,8 +228,12 @@ final as (
         100.0 * all_rows.revenue_ytd / nullif(totals.total_revenue_ytd, 0) as share_pct,
         cast(coalesce(all_rows.enterprise_count, micro.enterprise_count_micro) as integer) as enterprise_count,
         cast(coalesce(micro.enterprise_count_micro, 0) as integer) as enterprise_count_micro,
-        -- Statistics Law art. 25: fewer than 3 enterprises (or an unknown count) is not published.
-        coalesce(coalesce(all_rows.enterprise_count, micro.enterprise_count_micro) < 3, true) as suppressed,
+        -- Statistics Law art. 25: fewer than var disclosure_min_enterprises (3) enterprises, or an
+        -- unknown count, is not published.
+        coalesce(
+            coalesce(all_rows.enterprise_count, micro.enterprise_count_micro) < {{ var('disclosure_min_enterprises') }},
+            true
+        ) as suppressed,
         cast(all_rows.sort_order as integer) as sort_order
     from all_rows
     left join totals on all_rows.period = totals.period

@@ -13,11 +13,10 @@ renamed as (
         source.unit,
         source.progress_note,
         source.issues_note,
-        {{ resolved_department_columns('reporting_dept', 'dept_alias', 'reporting_dept') }},
+        {{ department_columns('reporting_dept') }},
         source.reported_on,
         {{ lineage_columns('dept_task_progress', 'source') }}
     from source
-    {{ join_department_alias('source.reporting_dept', 'dept_alias') }}
 ),
 
 final as (

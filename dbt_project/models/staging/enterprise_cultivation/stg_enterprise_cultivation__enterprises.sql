@@ -17,10 +17,9 @@ renamed as (
         source.is_pinzi,
         source.is_specialized,
         source.time_honored,
-        {{ resolved_department_columns('recommending_dept', 'dept_alias', 'recommending_dept') }},
+        {{ department_columns('recommending_dept') }},
         {{ lineage_columns('enterprise_cultivation', 'source') }}
     from source
-    {{ join_department_alias('source.recommending_dept', 'dept_alias') }}
 ),
 
 final as (

@@ -19,11 +19,10 @@ renamed as (
         source.start_month,
         source.planned_end_month,
         source.status,
-        {{ resolved_department_columns('responsible_dept', 'dept_alias', 'responsible_dept') }},
+        {{ department_columns('responsible_dept') }},
         source.street,
         {{ lineage_columns('major_projects', 'source') }}
     from source
-    {{ join_department_alias('source.responsible_dept', 'dept_alias') }}
 ),
 
 final as (

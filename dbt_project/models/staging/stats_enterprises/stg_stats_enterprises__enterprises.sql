@@ -12,9 +12,9 @@ renamed as (
         source.industry_code,
         source.street,
         source.entered_scope_month,
-        {{ convert_unit('revenue_ytd', '千元', '万元') }} as revenue_ytd,
-        {{ convert_unit('revenue_prior_ytd', '千元', '万元') }} as revenue_prior_ytd,
-        {{ convert_unit('payroll_ytd', '千元', '万元') }} as payroll_ytd,
+        {{ in_warehouse_unit('stats_enterprises', 'revenue_ytd') }} as revenue_ytd,
+        {{ in_warehouse_unit('stats_enterprises', 'revenue_prior_ytd') }} as revenue_prior_ytd,
+        {{ in_warehouse_unit('stats_enterprises', 'payroll_ytd') }} as payroll_ytd,
         source.employees,
         {{ lineage_columns('stats_enterprises', 'source') }}
     from source

@@ -8,7 +8,7 @@ renamed as (
     select
         source._period as period,
         source.item_id,
-        {{ resolved_department_columns('responsible_dept', 'dept_alias', 'responsible_dept') }},
+        {{ department_columns('responsible_dept') }},
         source.description,
         source.raised_on,
         source.due_on,
@@ -16,7 +16,6 @@ renamed as (
         source.status,
         {{ lineage_columns('supervision_items', 'source') }}
     from source
-    {{ join_department_alias('source.responsible_dept', 'dept_alias') }}
 ),
 
 final as (

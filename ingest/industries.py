@@ -1,7 +1,9 @@
 """GB/T 4754-2017: which section (门类, a letter) each division (大类, 2 digits) belongs to.
 
-The balance checks (平衡审核) add divisions up to their section; a division's section
-follows from its code alone. A 4-digit 小类 belongs to the division of its first two digits.
+The one home of the section table: the balance checks (平衡审核, expectations/) add divisions
+up to their section, disclosure control (publish/) finds a division's parent section. A
+division's section follows from its code alone; a 4-digit 小类 belongs to the division of its
+first two digits.
 """
 
 from __future__ import annotations
