@@ -59,7 +59,7 @@ def main() -> None:
         build_s = time.perf_counter() - t0
         steps = step_seconds(instance, build)
         dbt_s = sum(v for k, v in steps.items() if "dbt" in k)
-        landing_assets_s = sum(v for k, v in steps.items() if k.startswith("raw__"))
+        landing_assets_s = steps.get("land_inbox", 0.0)
 
         t0 = time.perf_counter()
         publish_steps = 0.0

@@ -1,5 +1,6 @@
-"""Benchmark: land the full 24-month demo inbox into a fresh home (target < 30 s here),
-and compare calamine with openpyxl reading the same workbooks. Run on purpose:
+"""Benchmark: generate the full 24-month demo inbox (target < 10 CPU seconds), land it into a
+fresh home (target < 30 s here), and compare calamine with openpyxl reading the same
+workbooks. Run on purpose:
 
     python benchmarks/bench_landing.py
 """
@@ -20,9 +21,10 @@ def main() -> None:
         from ingest import landing, settings
 
         inbox = settings.inbox_path()
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         manifest = generate_demo_feeds(inbox, "2023-01", "2024-12", seed=7)
-        t_gen = time.perf_counter() - t0
+        # CPU seconds as well: the shared machine's load does not count in them.
+        t_gen, cpu_gen = time.perf_counter() - t0, time.process_time() - cpu0
 
         stated = {f.path: dt.date.fromisoformat(f.submitted_on) for f in manifest.files}
         con = landing.connect()
@@ -31,7 +33,8 @@ def main() -> None:
         t_land = time.perf_counter() - t0
         con.close()
         rows = sum(r.rows for r in results)
-        print(f"generate demo feeds: {len(manifest.files)} files in {t_gen:.1f} s")
+        print(f"generate demo feeds: {len(manifest.files)} files in {t_gen:.1f} s, "
+              f"{cpu_gen:.1f} CPU s (target < 10 CPU s)")
         print(f"land: {len(results)} files, {rows} rows in {t_land:.1f} s "
               f"= {len(results) / t_land:.0f} files/s, {rows / t_land:.0f} rows/s (target < 30 s)")
 

@@ -254,16 +254,37 @@ def land_file(
     if _already_accepted(con, feed_id, sha):
         return LandingResult(name, feed_id, "duplicate", sha, reason="相同文件已接收 / same bytes already accepted")
 
-    feed = FEEDS[feed_id]
     try:
         parsed = read_feed_file(path, feed_id, file_name=name)
     except FeedRejection as exc:
         return reject(exc.message)
 
+    archive = _archive(path, feed_id, sha, archive_root)
+    return land_parsed(con, parsed, sha256=sha, archive_path=str(archive), received_at=received_at,
+                       submitted_on=submitted_on)
+
+
+def land_parsed(
+    con: Warehouse,
+    parsed: ParsedFile,
+    *,
+    sha256: str,
+    archive_path: str | None = None,
+    received_at: dt.datetime | None = None,
+    submitted_on: dt.date | None = None,
+) -> LandingResult:
+    """Land a file's rows once read (`read_feed_file`'s result): the next vintage of every scope
+    it covers, its rows in `raw.<feed_id>` and its register row, in one transaction.
+
+    `land_file` calls it for every file it accepts; tests that write rows rather than files call
+    it too, so both share one path. The caller vouches that `sha256` names bytes not accepted yet.
+    """
+    feed_id, sha, name, archive = parsed.feed_id, sha256, parsed.file_name, archive_path
+    feed = FEEDS[feed_id]
+    received_at = received_at or dt.datetime.now()
     scopes = [scope_of(feed, row) for row in parsed.rows]
     file_scopes = sorted(set(scopes)) if feed.scope_field else [""]
     effective_submission = submitted_on or parsed.reported_on or received_at.date()
-    archive = _archive(path, feed_id, sha, archive_root)
     ingested_at = dt.datetime.now()
 
     con.execute("BEGIN TRANSACTION")
@@ -279,7 +300,7 @@ def land_file(
             vintages.append(vintage)
         if parsed.rows:
             con.insert_arrow(f"raw.{feed_id}", _raw_arrow(feed, parsed, sha, scopes, ingested_at))
-        _register(con, sha=sha, feed_id=feed_id, file_name=name, archive=str(archive), sheet=parsed.sheet,
+        _register(con, sha=sha, feed_id=feed_id, file_name=name, archive=archive, sheet=parsed.sheet,
                   period=parsed.period, status="accepted", reason=None, received_at=received_at,
                   submitted_on=effective_submission, row_count=len(parsed.rows))
         con.execute("COMMIT")

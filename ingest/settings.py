@@ -1,5 +1,5 @@
 """Where things live. `$SVCMON_HOME` (default `./.svcmon`) holds the warehouse, inbox,
-archive and reports; `$SVCMON_INBOX` may move the inbox elsewhere."""
+archive, reports and dbt's run output; `$SVCMON_INBOX` may move the inbox elsewhere."""
 
 from __future__ import annotations
 
@@ -35,3 +35,8 @@ def archive_path() -> Path:
 
 def reports_path() -> Path:
     return home() / "reports"
+
+
+def dbt_path() -> Path:
+    """dbt's target folders and logs of each run: they belong to the home, not the package."""
+    return home() / "dbt"

@@ -1,60 +1,84 @@
-"""The dbt project as Dagster sees it: one cached project, the manifest prepared once
-(parsed only when missing or older than the project files), groups from model paths."""
+"""The dbt project as Dagster sees it.
+
+The manifest that defines the dbt assets is the package's prepared build artefact
+(`dbt_project/target/manifest.json`), prepared by dagster-dbt's `DbtProject`: `dagster dev`
+re-parses it at every load (`prepare_if_dev`), CI prepares it with
+`dagster-dbt project prepare-and-package --file orchestration/dbt.py`, and the `svcmon` CLI
+prepares it on first use after a plain `pip install` (`ensure_manifest`).
+
+What a run writes (dbt's target folder and logs) lives under `$SVCMON_HOME/dbt`, never in the
+package: `dbt_build` is the one way the assets invoke dbt.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_dbt import DagsterDbtTranslator, DbtProject
 
 from ingest import settings
 
+if TYPE_CHECKING:
+    from dagster import AssetExecutionContext
+    from dagster_dbt import DbtCliInvocation, DbtCliResource
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 PARTITIONED_SELECTOR = "tag:partitioned"
-# The dbt installed beside this Python, so a virtualenv works without being activated.
+# The dbt installed beside this Python, so a virtualenv's runs work without it being activated.
 _BESIDE_PYTHON = Path(sys.executable).parent / "dbt"
 DBT_EXECUTABLE = str(_BESIDE_PYTHON) if _BESIDE_PYTHON.exists() else "dbt"
 
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# Under `dagster dev` only: parse now, so edits to the dbt project show at every reload.
+dbt_project.prepare_if_dev()
 
-def dbt_environment() -> dict[str, str]:
-    """dbt reads the warehouse path from the environment; the home decides it.
+
+def ensure_manifest() -> Path:
+    """The prepared manifest; prepared now (dagster-dbt's `dbt parse`) when this install has none
+    yet, e.g. a fresh clone after `pip install`. After editing the dbt project outside
+    `dagster dev`, prepare again: `dagster-dbt project prepare-and-package --file orchestration/dbt.py`."""
+    if not dbt_project.manifest_path.exists():
+        dbt_project.preparer.prepare(dbt_project)
+    return dbt_project.manifest_path
+
+
+@contextmanager
+def _run_environment() -> Iterator[None]:
+    """dbt reads the warehouse path from `SVCMON_WAREHOUSE` (profiles.yml); the home decides it.
+    dagster-dbt hands dbt a copy of this process's environment when it starts it, so the
+    variables are set around that start only.
 
     When Dagster runs a subset of models, only tests whose parents are all in the subset
     run ('cautious'): a test must never run before the model it tests is built.
     """
-    os.environ["SVCMON_WAREHOUSE"] = str(settings.warehouse_path())
-    os.environ["DBT_INDIRECT_SELECTION"] = "cautious"
-    return {"SVCMON_WAREHOUSE": os.environ["SVCMON_WAREHOUSE"]}
+    wanted = {"SVCMON_WAREHOUSE": str(settings.warehouse_path()), "DBT_INDIRECT_SELECTION": "cautious"}
+    before = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
-def _newest_source_mtime() -> float:
-    paths = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    for folder in ("models", "macros", "seeds", "tests"):
-        paths += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
-    return max(p.stat().st_mtime for p in paths if p.exists())
-
-
-def ensure_manifest() -> Path:
-    """`dbt parse` once when the manifest is missing or stale; imports then load it from disk."""
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        dbt_environment()
-        subprocess.run(
-            [DBT_EXECUTABLE, "parse", "--quiet",
-             "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-            check=True,
-        )
-    return manifest
-
-
-ensure_manifest()
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+def dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, *args: str,
+              raise_on_error: bool = True) -> DbtCliInvocation:
+    """`dbt build` for an asset step against the home's warehouse. Its target folder (run results,
+    compiled SQL; one per asset, replaced at each run) and its logs live under `$SVCMON_HOME/dbt`."""
+    work = settings.dbt_path()
+    target = work / "target" / context.op_execution_context.op.name
+    with _run_environment():
+        return dbt.cli(["build", "--log-path", str(work / "logs"), *args], context=context,
+                       target_path=target, raise_on_error=raise_on_error)
 
 
 class SvcmonDbtTranslator(DagsterDbtTranslator):

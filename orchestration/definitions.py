@@ -16,11 +16,10 @@ from dagster_dbt import DbtCliResource
 
 from orchestration import inbox_watch
 from orchestration.assets.dbt import dbt_partitioned, dbt_unpartitioned
-from orchestration.assets.ingest import landing_assets
+from orchestration.assets.ingest import land_inbox
 from orchestration.assets.publish import PUBLICATION_KEY, REPORTS_KEY, publication_asset, report_assets
 from orchestration.assets.quality import QUALITY_KEY, quality_check_results
 from orchestration.dbt import DBT_EXECUTABLE, dbt_project
-from orchestration.partitions import monthly_partitions
 from orchestration.resources import WarehouseResource
 
 BUILD_GROUPS = ("ingest", "staging", "marts")
@@ -28,25 +27,21 @@ BUILD_GROUPS = ("ingest", "staging", "marts")
 build_job = define_asset_job(
     "build_job",
     selection=AssetSelection.groups(*BUILD_GROUPS),
-    partitions_def=monthly_partitions,
-    description="落地、dbt 构建 / land every inbox file and build the warehouse for a range of months",
+    description="落地、dbt 构建 / land every new inbox file and build the warehouse for a range of months",
 )
 publish_job = define_asset_job(
     "publish_job",
     selection=AssetSelection.assets(QUALITY_KEY, PUBLICATION_KEY),
-    partitions_def=monthly_partitions,
     description="质量关与发布 / quality checks, the gate and publication for one month",
 )
 report_job = define_asset_job(
     "report_job",
     selection=AssetSelection.assets(REPORTS_KEY),
-    partitions_def=monthly_partitions,
     description="月度专报、季度通报 / briefs and bulletins of published months",
 )
 monthly_job = define_asset_job(
     "monthly_publication_job",
     selection=AssetSelection.all(),
-    partitions_def=monthly_partitions,
     description="一个月的全流程 / land, build, check, publish and report one month",
 )
 
@@ -66,7 +61,7 @@ def inbox_sensor(context: SensorEvaluationContext):
 
 
 defs = Definitions(
-    assets=[*landing_assets, dbt_unpartitioned, dbt_partitioned, quality_check_results,
+    assets=[land_inbox, dbt_unpartitioned, dbt_partitioned, quality_check_results,
             publication_asset, report_assets],
     jobs=[build_job, publish_job, report_job, monthly_job],
     schedules=[monthly_schedule],

@@ -15,9 +15,8 @@ from ingest import landing
 pytestmark = pytest.mark.slow
 
 
-def test_demo_feeds_land_whole_and_match_the_manifest(tmp_path, monkeypatch):
-    monkeypatch.setenv("SVCMON_HOME", str(tmp_path / "home"))
-    inbox = tmp_path / "home" / "inbox"
+def test_demo_feeds_land_whole_and_match_the_manifest(home):
+    inbox = home / "inbox"
     manifest = generate_demo_feeds(inbox, "2023-01", "2024-12", seed=7)
     con = landing.connect()
     results = landing.land_inbox(con, inbox, submitted_on={

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.warehouse import connect as connect_warehouse
+from orchestration.dbt import DBT_PROJECT_DIR
+from tests.conftest import prepare_dbt_project, query, records, run_job, svcmon_home, write_feed_file
 
 pytestmark = pytest.mark.slow
 
@@ -58,61 +59,40 @@ def _write_inbox(home) -> None:
 
     inbox = home / "inbox"
     for period, text in SERVICES.items():
-        (inbox / "stats_services").mkdir(parents=True, exist_ok=True)
-        (inbox / "stats_services" / f"分行业{period.replace('-', '')}.csv").write_bytes(text.encode("gb18030"))
+        write_feed_file(inbox, "stats_services", f"分行业{period.replace('-', '')}.csv", text, "gb18030")
     code = "91330302MA2AXXXX0"
     valid = code + uscc.calc_check_digit(code)
-    (inbox / "stats_enterprises").mkdir(parents=True)
-    (inbox / "stats_enterprises" / "企业202303.csv").write_text(
-        ENTERPRISES_MARCH.replace("91330302MA2AXXXX0X", valid), encoding="utf-8")
-    (inbox / "dept_task_progress").mkdir(parents=True)
-    (inbox / "dept_task_progress" / "区商务局2023年6月.csv").write_text(COMMERCE_JUNE, encoding="utf-8-sig")
-    (inbox / "training_records").mkdir(parents=True)
-    (inbox / "training_records" / "培训台账202306.csv").write_text(TRAINING_JUNE, encoding="utf-8")
+    write_feed_file(inbox, "stats_enterprises", "企业202303.csv", ENTERPRISES_MARCH.replace("91330302MA2AXXXX0X", valid))
+    write_feed_file(inbox, "dept_task_progress", "区商务局2023年6月.csv", COMMERCE_JUNE, "utf-8-sig")
+    write_feed_file(inbox, "training_records", "培训台账202306.csv", TRAINING_JUNE)
 
 
-def _run(job_name: str, first: str, last: str):
-    from dagster import DagsterInstance
-
-    from orchestration.runs import execute_range
-
-    return execute_range(job_name, first, last, instance=DagsterInstance.ephemeral(), quiet=False)
+def package_dbt_files() -> dict[str, tuple[int, int]]:
+    """Every file in the package's dbt target and logs folders: path -> (size, mtime)."""
+    folders = [DBT_PROJECT_DIR / "target", DBT_PROJECT_DIR / "logs"]
+    return {str(p.relative_to(DBT_PROJECT_DIR)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for folder in folders if folder.exists() for p in folder.rglob("*") if p.is_file()}
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    home = tmp_path_factory.mktemp("e2e") / "home"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SVCMON_HOME", str(home))
-    mp.delenv("SVCMON_INBOX", raising=False)
-    _write_inbox(home)
-    build = _run("build_job", PERIODS[0], PERIODS[-1])
-    publish = _run("publish_job", "2023-06", "2023-06")
-    yield home, build, publish
-    mp.undo()
-
-
-def query(home, sql: str, params=()):
-    con = connect_warehouse(home / "warehouse.duckdb", read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
+    prepare_dbt_project()  # the package's build artefact, prepared before the runs are watched
+    package_before = package_dbt_files()
+    with svcmon_home(tmp_path_factory.mktemp("e2e")) as home:
+        _write_inbox(home)
+        build = run_job("build_job", PERIODS[0], PERIODS[-1])
+        publish = run_job("publish_job", "2023-06", "2023-06")
+        yield home, build, publish, package_before
 
 
 def progress(home, period: str, indicator: str) -> dict:
-    con = connect_warehouse(home / "warehouse.duckdb", read_only=True)
-    try:
-        cur = con.execute("SELECT * FROM marts.fct_indicator_progress WHERE period = ? AND indicator_id = ?",
-                          [period, indicator])
-        names = [d[0] for d in cur.description]
-        return dict(zip(names, cur.fetchone(), strict=True))
-    finally:
-        con.close()
+    (row,) = records(home, "SELECT * FROM marts.fct_indicator_progress WHERE period = ? AND indicator_id = ?",
+                     [period, indicator])
+    return row
 
 
 def test_build_succeeds_and_backfill_runs_dbt_once(built):
-    _home, build, _publish = built
+    _home, build, _publish, _package = built
     assert build.success
     steps = [e.step_key for e in build.all_events if e.event_type_value == "STEP_START"]
     assert sum("svcmon_dbt_period_marts" in s for s in steps) == 1  # 5 months, one dbt invocation
@@ -168,7 +148,7 @@ def test_five_year_projection(built):
 
 
 def test_incomplete_month_is_blocked_and_not_published(built):
-    home, _build, publish = built
+    home, _build, publish, _package = built
     assert not publish.success  # the blocking gate stopped the publication step
     failed_checks = {e.asset_check_evaluation_data.check_name
                      for e in publish.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
@@ -185,7 +165,31 @@ def test_incomplete_month_is_blocked_and_not_published(built):
 def test_rerunning_a_month_gives_identical_marts(built):
     home = built[0]
     before = query(home, "SELECT * FROM marts.fct_indicator_progress WHERE period = '2023-06' ORDER BY indicator_id")
-    again = _run("build_job", "2023-06", "2023-06")
+    again = run_job("build_job", "2023-06", "2023-06")
     assert again.success
     after = query(home, "SELECT * FROM marts.fct_indicator_progress WHERE period = '2023-06' ORDER BY indicator_id")
     assert after == before
+
+
+def test_landing_is_one_unpartitioned_step_that_says_what_it_landed(built):
+    _home, build, _publish, _package = built
+    steps = [e.step_key for e in build.all_events if e.event_type_value == "STEP_START"]
+    assert steps.count("land_inbox") == 1
+    landed = {e.materialization.asset_key.path[1]: e.materialization
+              for e in build.get_asset_materialization_events() if e.materialization.asset_key.path[0] == "raw"}
+    assert {m.partition for m in landed.values()} == {None}  # no month is claimed as landed
+    meta = {feed: {k: v.value for k, v in m.metadata.items()} for feed, m in landed.items()}
+    # Two statistics files of four rows each (合计, I, 64, 65), for February and March.
+    assert (meta["stats_services"]["accepted_files"], meta["stats_services"]["rows_landed"],
+            meta["stats_services"]["periods_touched"]) == (2, 8, "2023-02, 2023-03")
+    # The training file's 合计 row is landed too (flagged, never summed): two rows.
+    assert (meta["training_records"]["accepted_files"], meta["training_records"]["rows_landed"],
+            meta["training_records"]["periods_touched"]) == (1, 2, "2023-06")
+    assert (meta["stats_fai"]["accepted_files"], meta["stats_fai"]["periods_touched"]) == (0, "—")  # none came
+
+
+def test_runs_leave_dbt_output_in_the_home_not_the_package(built):
+    home, _build, _publish, package_before = built
+    assert package_dbt_files() == package_before
+    assert (home / "dbt" / "target" / "svcmon_dbt_period_marts" / "run_results.json").exists()
+    assert (home / "dbt" / "logs" / "dbt.log").exists()

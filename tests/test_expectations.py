@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
+import tempfile
 from itertools import count
 from pathlib import Path
 
@@ -13,10 +13,10 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from expectations.gate import evaluate_gate
 from expectations.runner import record_dbt_results, run_checks
-from ingest import reference
-from ingest.landing import derived_values, ensure_raw_schema
-from ingest.registry import FEEDS, LINEAGE_COLUMNS, raw_table_columns
+from ingest import landing, reference
+from ingest.registry import FEEDS
 from ingest.warehouse import connect as connect_warehouse
+from tests.conftest import land_rows
 from tests.dbt_fixtures import run_dbt
 
 HEADER_ROW = 3  # title, unit line, header: data starts on Excel row 4
@@ -30,7 +30,7 @@ class Warehouse:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self.con = connect_warehouse(path or ":memory:")
-        ensure_raw_schema(self.con)
+        landing.ensure_raw_schema(self.con)
 
     def judge_completeness(self, as_of: dt.date) -> None:
         """Build the completeness model (dbt, with the seeds and views it reads) judged at `as_of`."""
@@ -45,37 +45,18 @@ class Warehouse:
     def land(self, feed_id: str, period: str, rows: list[dict], *, file_name: str | None = None,
              sheet: str = "Sheet1", received_at: dt.datetime | None = None,
              submitted_on: dt.date | None = None) -> str:
-        feed = FEEDS[feed_id]
-        file_name = file_name or f"{feed_id}_{period}_{next(_serial)}.xlsx"
-        sha = hashlib.sha256(f"{file_name}|{next(_serial)}".encode()).hexdigest()
         received_at = received_at or dt.datetime(int(period[:4]), int(period[5:]), 28) + dt.timedelta(days=10)
-        names = [n for n, _ in raw_table_columns(feed)]
-        scopes = set()
-        for i, row in enumerate(rows):
-            derived = derived_values(feed, row)  # _scope and canonical department names, as landing stores them
-            scope = derived["_scope"]
-            scopes.add(scope)
-            lineage = {"_feed_id": feed_id, "_file_sha256": sha, "_file_name": file_name, "_sheet": sheet,
-                       "_row_number": row.get("_row_number", HEADER_ROW + 1 + i), "_period": period,
-                       "_scope": scope, "_is_total": row.get("_is_total", False), "_source_unit": None,
-                       "_parse_errors": row.get("_parse_errors"), "_ingested_at": received_at}
-            values = [lineage[n] if n in dict(LINEAGE_COLUMNS) else derived.get(n, row.get(n)) for n in names]
-            self.con.execute(f"INSERT INTO raw.{feed_id} VALUES ({', '.join('?' for _ in names)})", values)
-        self.con.execute("INSERT INTO raw.file_register VALUES (?, ?, ?, ?, ?, ?, 'accepted', NULL, ?, ?, ?)",
-                         [sha, feed_id, file_name, None, sheet, period, received_at,
-                          submitted_on or received_at.date(), len(rows)])
-        for scope in sorted(scopes or {""}):
-            (vintage,) = self.con.execute(
-                "SELECT count(*) + 1 FROM raw.vintages WHERE feed_id = ? AND period = ? AND scope = ?",
-                [feed_id, period, scope]).fetchone()
-            self.con.execute("INSERT INTO raw.vintages VALUES (?, ?, ?, ?, ?, ?)",
-                             [feed_id, period, scope, sha, vintage, received_at])
-        return sha
+        return land_rows(self.con, feed_id, period, rows, received_at=received_at, sheet=sheet,
+                         file_name=file_name or f"{feed_id}_{period}_{next(_serial)}.xlsx",
+                         first_row=HEADER_ROW + 1, submitted_on=submitted_on)
 
-    def reject(self, feed_id: str, period: str, file_name: str) -> None:
-        self.con.execute("INSERT INTO raw.file_register VALUES (?, ?, ?, NULL, NULL, ?, 'rejected', ?, ?, NULL, 0)",
-                         [f"rejected-{next(_serial)}", feed_id, file_name, period, "缺少必填列 / missing column",
-                          dt.datetime(2024, 4, 1)])
+    def reject(self, feed_id: str, file_name: str) -> None:
+        """A file landing rejects (it cannot be read as a workbook): a register row, nothing in raw."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / file_name
+            path.write_text("不是工作簿 / not a workbook", encoding="utf-8")
+            result = landing.land_file(self.con, path, feed_id, received_at=dt.datetime(2024, 4, 1))
+        assert result.status == "rejected", result
 
 
 def result(results, check_id: str, sha: str | None = None):
@@ -348,7 +329,7 @@ def test_late_arrival_and_silent_departments_are_warnings(tmp_path):
     wh.land("dept_task_progress", "2024-03", [
         {"reporting_dept": "区商务局", "indicator_id": "first_stores", "value_ytd": 3.0}],
         submitted_on=dt.date(2024, 4, 3))
-    wh.reject("stats_fai", "2024-03", "固投.xlsx")  # a rejection is no file: stats_fai is missing
+    wh.reject("stats_fai", "固投.xlsx")  # a rejection is no file: stats_fai is missing
     wh.judge_completeness(dt.date(2024, 4, 10))
     results = run_checks(wh.con, ["2024-03"])
     late = result(results, "tax_revenue.completeness.late")

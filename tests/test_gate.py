@@ -74,7 +74,7 @@ def test_latest_run_of_a_check_counts():
 def test_rejected_file_never_blocks():
     wh = Warehouse()
     wh.land("stats_services", PERIOD, clean_services())
-    wh.reject("tax_revenue", PERIOD, "税收（损坏）.xlsx")
+    wh.reject("tax_revenue", "税收（损坏）.xlsx")
     run_checks(wh.con, [PERIOD])
     assert evaluate_gate(wh.con, PERIOD).passed
 

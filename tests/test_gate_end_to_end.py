@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ingest.registry import get_feed, month_range
-from ingest.warehouse import connect as connect_warehouse
+from tests.conftest import open_read_only, query, records, run_job, svcmon_home
 
 pytestmark = pytest.mark.slow
 
@@ -31,45 +31,25 @@ FAULTS = {
 }
 
 
-def _run(job_name: str, first: str, last: str):
-    from dagster import DagsterInstance
-
-    from orchestration.runs import execute_range
-
-    return execute_range(job_name, first, last, instance=DagsterInstance.ephemeral(), quiet=False)
-
-
-def _query(home: Path, sql: str, params=()) -> list[tuple]:
-    con = connect_warehouse(home / "warehouse.duckdb", read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     from demo import generate_demo_feeds
     from ingest import landing, settings
 
-    home = tmp_path_factory.mktemp("gate") / "home"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SVCMON_HOME", str(home))
-    mp.delenv("SVCMON_INBOX", raising=False)
-    manifest = generate_demo_feeds(settings.inbox_path(), FIRST, LAST, seed=7,
-                                   faults=[f"{kind}@{period}" for kind, (period, *_rest) in FAULTS.items()])
-    stated = {f.path: dt.date.fromisoformat(f.submitted_on) for f in manifest.files}
-    con = landing.connect()
-    landing.land_inbox(con, submitted_on=stated)
-    con.close()
-    assert _run("build_job", FIRST, LAST).success
-    outcomes = {p: _run("publish_job", p, p).success for p in month_range(FIRST, LAST)}
-    yield home, manifest, outcomes
-    mp.undo()
+    with svcmon_home(tmp_path_factory.mktemp("gate")) as home:
+        manifest = generate_demo_feeds(settings.inbox_path(), FIRST, LAST, seed=7,
+                                       faults=[f"{kind}@{period}" for kind, (period, *_rest) in FAULTS.items()])
+        stated = {f.path: dt.date.fromisoformat(f.submitted_on) for f in manifest.files}
+        con = landing.connect()
+        landing.land_inbox(con, submitted_on=stated)
+        con.close()
+        assert run_job("build_job", FIRST, LAST).success
+        outcomes = {p: run_job("publish_job", p, p).success for p in month_range(FIRST, LAST)}
+        yield home, manifest, outcomes
 
 
 def _failed(home: Path, period: str) -> dict[str, tuple[str, list[dict]]]:
-    rows = _query(home, "SELECT check_id, severity, sample_rows FROM quality.check_results "
+    rows = query(home, "SELECT check_id, severity, sample_rows FROM quality.check_results "
                         "WHERE period = ? AND status = 'failed'", [period])
     return {check_id: (severity, json.loads(samples or "[]")) for check_id, severity, samples in rows}
 
@@ -91,33 +71,27 @@ def test_each_fault_gives_its_check_trace_and_publication(pipeline, kind):
         assert fault.row in {s["_row_number"] for s in samples}
 
     assert outcomes[period] is publishes
-    published = _query(home, "SELECT count(*) FROM published.publication_log WHERE period = ?", [period])
+    published = query(home, "SELECT count(*) FROM published.publication_log WHERE period = ?", [period])
     assert published == [(1 if publishes else 0,)]
 
 
 def test_missing_column_file_is_rejected_with_the_column_named(pipeline):
     home, manifest, _ = pipeline
     [fault] = [f for f in manifest.faults if f.kind == "missing_column"]
-    [(status, reason)] = _query(home, "SELECT status, reason FROM raw.file_register WHERE file_name = ?",
+    [(status, reason)] = query(home, "SELECT status, reason FROM raw.file_register WHERE file_name = ?",
                                 [Path(fault.file).name])
     assert status == "rejected" and "缺少必填列「税收收入_本年累计」" in reason
-    assert _query(home, "SELECT count(*) FROM raw.tax_revenue WHERE _period = '2024-02'") == [(0,)]
+    assert query(home, "SELECT count(*) FROM raw.tax_revenue WHERE _period = '2024-02'") == [(0,)]
 
 
 def _revised_projects_csv(home: Path, path: Path) -> tuple[str, float]:
     """The current 2024-05 project list, re-typed by the 发改局 with one row entered twice and
     1.0 亿元 more completed on one provincial project. Returns that project's code and new value."""
     feed = get_feed("major_projects")
-    con = connect_warehouse(home / "warehouse.duckdb", read_only=True)
-    try:
-        cur = con.execute("""
-            SELECT p.* FROM raw.major_projects p
-            JOIN raw.vintages v ON v.file_sha256 = p._file_sha256 AND v.period = p._period
-            WHERE p._period = '2024-05' AND NOT p._is_total ORDER BY p._row_number""")
-        names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-    finally:
-        con.close()
+    rows = records(home, """
+        SELECT p.* FROM raw.major_projects p
+        JOIN raw.vintages v ON v.file_sha256 = p._file_sha256 AND v.period = p._period
+        WHERE p._period = '2024-05' AND NOT p._is_total ORDER BY p._row_number""")
     provincial = next(r for r in rows if r["level"] == "省重大")
     provincial["completed_ytd"] += 1.0
     repeated = next(r for r in rows if r["level"] == "区重点" and not r["is_qxwy"])
@@ -141,7 +115,7 @@ def test_revision_failing_a_blocking_check_keeps_the_published_version_until_an_
     from ingest import landing
 
     home, _manifest, _ = pipeline
-    before = _query(home, "SELECT * FROM published.fct_indicator_progress WHERE period = '2024-05' "
+    before = query(home, "SELECT * FROM published.fct_indicator_progress WHERE period = '2024-05' "
                           "ORDER BY indicator_id")
     revised = home / "inbox" / "major_projects" / "重大项目实施表202405修订.csv"
     _revised_projects_csv(home, revised)
@@ -149,10 +123,10 @@ def test_revision_failing_a_blocking_check_keeps_the_published_version_until_an_
     assert landing.land_file(con, revised, "major_projects").vintage == 2
     con.close()
 
-    assert _run("build_job", "2024-05", "2024-05").success
-    assert not _run("publish_job", "2024-05", "2024-05").success  # blocked by the duplicate
-    assert _query(home, "SELECT version FROM published.publication_log WHERE period = '2024-05'") == [(1,)]
-    assert _query(home, "SELECT * FROM published.fct_indicator_progress WHERE period = '2024-05' "
+    assert run_job("build_job", "2024-05", "2024-05").success
+    assert not run_job("publish_job", "2024-05", "2024-05").success  # blocked by the duplicate
+    assert query(home, "SELECT version FROM published.publication_log WHERE period = '2024-05'") == [(1,)]
+    assert query(home, "SELECT * FROM published.fct_indicator_progress WHERE period = '2024-05' "
                         "ORDER BY indicator_id") == before
 
     con = landing.connect()
@@ -160,8 +134,8 @@ def test_revision_failing_a_blocking_check_keeps_the_published_version_until_an_
         gate.record_signoff(con, "2024-05", "", "", ["major_projects.uniqueness.business_key"])
     gate.record_signoff(con, "2024-05", "张统计", "重复行为填报失误，已电话核实", ["major_projects.uniqueness.business_key"])
     con.close()
-    assert _run("publish_job", "2024-05", "2024-05").success
-    [(version, result, override)] = _query(
+    assert run_job("publish_job", "2024-05", "2024-05").success
+    [(version, result, override)] = query(
         home, "SELECT version, gate_result, override FROM published.publication_log "
               "WHERE period = '2024-05' AND version = 2")
     assert (version, result) == (2, "overridden")
@@ -170,7 +144,7 @@ def test_revision_failing_a_blocking_check_keeps_the_published_version_until_an_
     assert json.loads(override)["override_checks"] == [{
         "check_id": "major_projects.uniqueness.business_key", "check_name_zh": "同一文件内业务主键重复（project_code）",
         "target": "raw.major_projects"}]
-    [(delta,)] = _query(home, "SELECT delta FROM published.publication_diff WHERE period = '2024-05' "
+    [(delta,)] = query(home, "SELECT delta FROM published.publication_diff WHERE period = '2024-05' "
                               "AND version = 2 AND indicator_id = 'proj_provincial_completed'")
     assert delta == pytest.approx(1.0)
 
@@ -179,10 +153,7 @@ def test_a_published_version_rebuilds_exactly_from_the_archive(pipeline, tmp_pat
     from orchestration.rebuild import rebuild_version
 
     home = pipeline[0]
-    con = connect_warehouse(home / "warehouse.duckdb", read_only=True)
-    try:
+    with open_read_only(home) as con:
         comparison = rebuild_version(con, "2024-08", 1, tmp_path / "rebuilt")
-    finally:
-        con.close()
     assert comparison.compared_rows > 100
     assert comparison.identical, comparison.differing_marts

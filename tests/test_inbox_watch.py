@@ -39,3 +39,27 @@ def test_unreadable_or_unknown_files_touch_no_period(tmp_path):
         path.write_text(text, encoding="utf-8")
         os.utime(path, (old, old))
     assert inbox_watch.new_periods(None, inbox)[0] == []
+
+
+def test_the_sensor_starts_one_monthly_run_per_period_new_files_touch(home):
+    from dagster import DagsterInstance, SkipReason, build_sensor_context
+
+    from orchestration.runs import load_definitions
+    from tests.conftest import prepare_dbt_project, write_feed_file
+
+    prepare_dbt_project()
+    defs = load_definitions()
+    sensor = defs.resolve_sensor_def("inbox_sensor")
+    old = time.time() - 60
+    for name, growth in [("固定资产投资202405.csv", "8.5"), ("固定资产投资202406.csv", "8.7")]:
+        path = write_feed_file(home / "inbox", "stats_fai", name, CSV.replace("8.5", growth))
+        os.utime(path, (old, old))
+
+    assert sensor.job_name == "monthly_publication_job"
+    with DagsterInstance.ephemeral() as instance:
+        first = build_sensor_context(instance=instance, cursor=None, definitions=defs)
+        requests = sensor(first)
+        assert sorted(r.partition_key for r in requests) == ["2024-05", "2024-06"]
+        # The cursor remembers the files: the next tick starts nothing.
+        again = build_sensor_context(instance=instance, cursor=first.cursor, definitions=defs)
+        assert isinstance(sensor(again), SkipReason)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from ingest import landing
+from tests.conftest import write_feed_file
 
 SERVICES_CSV = """鹿城区2023年1-6月规上服务业分行业主要指标
 单位：万元
@@ -26,20 +26,6 @@ def task_csv(dept: str, rows: list[tuple[str, str]], reported_on: str = "2023-07
     return "\n".join(lines) + "\n"
 
 
-def write(inbox: Path, feed: str, name: str, text: str, encoding: str = "utf-8") -> Path:
-    path = inbox / feed / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("SVCMON_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("SVCMON_INBOX", raising=False)
-    return tmp_path / "home"
-
-
 @pytest.fixture
 def con(home):
     c = landing.connect()
@@ -53,7 +39,7 @@ def count(con, sql: str, params=()) -> int:
 
 def test_accepted_file_is_archived_registered_and_loaded(home, con):
     inbox = home / "inbox"
-    path = write(inbox, "stats_services", "分行业202306.csv", SERVICES_CSV, "gb18030")
+    path = write_feed_file(inbox, "stats_services", "分行业202306.csv", SERVICES_CSV, "gb18030")
     [result] = landing.land_inbox(con, inbox)
     assert (result.status, result.period, result.rows) == ("accepted", "2023-06", 4)
     archived = home / "archive" / "stats_services" / f"{landing.sha256_of(path)}.csv"
@@ -69,9 +55,9 @@ def test_accepted_file_is_archived_registered_and_loaded(home, con):
 
 def test_same_bytes_twice_is_a_no_op(home, con):
     inbox = home / "inbox"
-    write(inbox, "stats_services", "分行业202306.csv", SERVICES_CSV)
+    write_feed_file(inbox, "stats_services", "分行业202306.csv", SERVICES_CSV)
     landing.land_inbox(con, inbox)
-    write(inbox, "stats_services", "copy of 分行业202306.csv", SERVICES_CSV)
+    write_feed_file(inbox, "stats_services", "copy of 分行业202306.csv", SERVICES_CSV)
     results = landing.land_inbox(con, inbox)
     assert sorted(r.status for r in results) == ["duplicate", "duplicate"]
     assert count(con, "SELECT count(*) FROM raw.stats_services") == 4
@@ -91,7 +77,7 @@ def test_same_bytes_twice_is_a_no_op(home, con):
 )
 def test_rejections_leave_nothing_in_raw(home, con, folder, name, content, cause):
     inbox = home / "inbox"
-    write(inbox, folder, name, content)
+    write_feed_file(inbox, folder, name, content)
     [result] = landing.land_inbox(con, inbox)
     assert result.status == "rejected"
     assert cause in result.reason and "/" in result.reason  # bilingual, names the cause
@@ -105,20 +91,20 @@ def test_rejections_leave_nothing_in_raw(home, con, folder, name, content, cause
 
 def test_lock_and_hidden_files_are_ignored(home, con):
     inbox = home / "inbox"
-    write(inbox, "stats_services", "~$分行业202306.xlsx", "lock")
-    write(inbox, "stats_services", ".分行业202306.csv", SERVICES_CSV)
+    write_feed_file(inbox, "stats_services", "~$分行业202306.xlsx", "lock")
+    write_feed_file(inbox, "stats_services", ".分行业202306.csv", SERVICES_CSV)
     assert landing.land_inbox(con, inbox) == []
 
 
 def test_department_revision_replaces_only_that_departments_rows(home, con):
     inbox = home / "inbox"
-    write(inbox, "dept_task_progress", "区商务局202306.csv",
+    write_feed_file(inbox, "dept_task_progress", "区商务局202306.csv",
           task_csv("区商务局", [("first_stores", "4"), ("exhibitions", "5")]))
-    write(inbox, "dept_task_progress", "区人社局202306.csv",
+    write_feed_file(inbox, "dept_task_progress", "区人社局202306.csv",
           task_csv("区人社局", [("hr_services_revenue", "3.5")]))
     landing.land_inbox(con, inbox)
     # The commerce bureau revises June and drops the exhibitions row.
-    write(inbox, "dept_task_progress", "区商务局202306修订.csv",
+    write_feed_file(inbox, "dept_task_progress", "区商务局202306修订.csv",
           task_csv("区商务局", [("first_stores", "6")], reported_on="2023-07-08"))
     results = landing.land_inbox(con, inbox)
     revised = [r for r in results if r.status == "accepted"]
@@ -145,14 +131,14 @@ def test_department_revision_replaces_only_that_departments_rows(home, con):
 
 def test_explicit_submission_date_wins(home, con):
     inbox = home / "inbox"
-    path = write(inbox, "stats_services", "分行业202306.csv", SERVICES_CSV)
+    path = write_feed_file(inbox, "stats_services", "分行业202306.csv", SERVICES_CSV)
     landing.land_file(con, path, "stats_services", submitted_on=dt.date(2023, 7, 25))
     assert con.execute("SELECT submitted_on FROM raw.file_register").fetchone()[0] == dt.date(2023, 7, 25)
 
 
 def test_a_crash_mid_load_leaves_nothing_behind(home, con, monkeypatch):
     inbox = home / "inbox"
-    path = write(inbox, "stats_services", "分行业202306.csv", SERVICES_CSV)
+    path = write_feed_file(inbox, "stats_services", "分行业202306.csv", SERVICES_CSV)
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")

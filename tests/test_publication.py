@@ -1,18 +1,20 @@
 """Publication: versions, diff, atomicity, inputs, analyst copy.
 
-The marts are hand-written here (the columns publish/ relies on, a few rows); the helpers
-`make_warehouse` / `publish` are shared with test_reports.py and test_exports.py.
+The marts' columns come from their dbt contracts, their rows are written here (the columns
+publish/ relies on); the helpers `make_warehouse` / `publish` are shared with test_reports.py
+and test_exports.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 
 import duckdb
 import pytest
 
-from ingest.landing import ensure_raw_schema
+from ingest import landing
 from ingest.warehouse import Warehouse
 from ingest.warehouse import connect as connect_warehouse
 from publish import publication
@@ -27,48 +29,24 @@ from publish.publication import (
     published_rows,
     write_analyst_copy,
 )
+from tests.conftest import prepare_dbt_project
 
-# The real mart columns (dbt_project/models/marts/*); rows fill the ones publish/ reads, the
-# rest stay NULL, so these tables prove publish/ works on the marts as built.
-MART_DDL = {
-    "fct_indicator_progress": """period VARCHAR, indicator_id VARCHAR, indicator_name VARCHAR, unit VARCHAR,
-        kind VARCHAR, owner_dept VARCHAR, value DOUBLE, annual_target DOUBLE, target_is_derived BOOLEAN,
-        completion_pct DOUBLE, time_progress_pct DOUBLE, light VARCHAR, light_reason VARCHAR,
-        target_2027 DOUBLE, value_since_2023 DOUBLE, completion_2027_pct DOUBLE, time_progress_2027_pct DOUBLE,
-        projected_2027 DOUBLE, indicator_group VARCHAR, plan_ref VARCHAR, source_feed VARCHAR, sort_order INTEGER,
-        value_source_period VARCHAR""",
-    "fct_industry_352": """period VARCHAR, row_level VARCHAR, row_code VARCHAR, row_name VARCHAR,
-        section_code VARCHAR, industry_352 VARCHAR, group_352 VARCHAR, revenue_ytd DOUBLE,
-        revenue_prior_ytd DOUBLE, revenue_change DOUBLE, yoy_pct DOUBLE, growth_contribution_pct DOUBLE,
-        share_pct DOUBLE, enterprise_count INTEGER, enterprise_count_micro INTEGER, suppressed BOOLEAN,
-        sort_order INTEGER""",
-    "fct_major_projects": """period VARCHAR, project_code VARCHAR, project_name VARCHAR, project_type VARCHAR,
-        project_level VARCHAR, is_qxwy BOOLEAN, total_investment DOUBLE, annual_plan_investment DOUBLE,
-        completed_ytd DOUBLE, completed_since_start DOUBLE, completion_rate_pct DOUBLE,
-        time_progress_pct DOUBLE, light VARCHAR, light_reason VARCHAR, responsible_dept VARCHAR,
-        responsible_dept_raw VARCHAR, dept_resolved BOOLEAN, status VARCHAR, street VARCHAR,
-        start_month VARCHAR, planned_end_month VARCHAR, first_seen_year INTEGER, is_new_this_year BOOLEAN,
-        _file_name VARCHAR, _row_number INTEGER""",
-    "fct_key_tasks": """period VARCHAR, task_id VARCHAR, seq_no INTEGER, section_zh VARCHAR, task_name VARCHAR,
-        measure VARCHAR, target_and_deadline VARCHAR, responsible_units VARCHAR, lead_dept VARCHAR,
-        indicator_id VARCHAR, task_kind VARCHAR, due_month VARCHAR, status VARCHAR, status_basis VARCHAR,
-        indicator_value DOUBLE, annual_target DOUBLE, light VARCHAR, light_reason VARCHAR,
-        reported_this_period BOOLEAN, progress_note VARCHAR, progress_note_period VARCHAR,
-        issues_note VARCHAR, reporting_dept VARCHAR, sort_order INTEGER""",
-    "fct_department_scorecard": """period VARCHAR, dept_name VARCHAR, dept_sort_order INTEGER,
-        indicators_owned INTEGER, greens INTEGER, yellows INTEGER, reds INTEGER, no_lights INTEGER,
-        files_due INTEGER, files_on_time INTEGER, files_late INTEGER, files_missing INTEGER,
-        indicator_score DOUBLE, score DOUBLE, score_rank INTEGER, red_light_indicators VARCHAR,
-        late_or_missing_feeds VARCHAR""",
-    "fct_supervision_items": """period VARCHAR, item_id VARCHAR, responsible_dept VARCHAR,
-        responsible_dept_raw VARCHAR, dept_resolved BOOLEAN, description VARCHAR, raised_on DATE,
-        due_on DATE, closed_on DATE, reported_status VARCHAR, period_end DATE, state VARCHAR,
-        days_overdue INTEGER, closed_late BOOLEAN, _file_name VARCHAR, _row_number INTEGER""",
-    "fct_enterprise_cultivation": """period VARCHAR, tier VARCHAR, status VARCHAR, enterprise_count INTEGER,
-        entries INTEGER, exits INTEGER, replacements INTEGER""",
-    "fct_talent": """period VARCHAR, category VARCHAR, industry_352 VARCHAR, talents_in_list INTEGER,
-        talents_new_this_year INTEGER, talents_out INTEGER""",
-}
+
+@functools.cache
+def mart_ddl() -> dict[str, str]:
+    """Every published mart's columns and types as dbt builds it: its enforced contract, read from
+    the parsed manifest. Rows below fill the columns publish/ reads, the rest stay NULL, so these
+    tables prove publish/ works on the marts as built."""
+    nodes = json.loads(prepare_dbt_project().read_text(encoding="utf-8"))["nodes"]
+    models = {n["name"]: n for n in nodes.values() if n["resource_type"] == "model"}
+    ddl = {}
+    for mart in PUBLISHED_MARTS:
+        node = models[mart]
+        if not node["config"].get("contract", {}).get("enforced"):
+            raise AssertionError(f"{mart} has no enforced contract: its columns are not known before it is built")
+        ddl[mart] = ", ".join(f'"{name}" {column["data_type"]}' for name, column in node["columns"].items())
+    return ddl
+
 
 # period 2023-06; time progress 50 %. Lights worked out by hand from INDICATORS.md:
 # cumulative 绿 when completion >= 50, 黄 >= 40, 红 below; rate 黄 within 1 point.
@@ -182,9 +160,9 @@ def add_period(con, period: str, *, scale: float = 1.0, lights: dict | None = No
 def make_warehouse(path=":memory:", periods=("2023-06",)) -> Warehouse:
     con = connect_warehouse(path)
     con.execute("CREATE SCHEMA marts")
-    for mart, ddl in MART_DDL.items():
-        con.execute(f"CREATE TABLE marts.{mart} ({ddl})")
-    ensure_raw_schema(con)  # the landing's raw layout, raw.current_vintages included
+    for mart, columns in mart_ddl().items():
+        con.execute(f"CREATE TABLE marts.{mart} ({columns})")
+    landing.ensure_raw_schema(con)
     for p in periods:
         add_period(con, p)
     return con

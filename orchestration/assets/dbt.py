@@ -9,7 +9,7 @@ from expectations import runner
 from orchestration.dbt import (
     PARTITIONED_SELECTOR,
     SvcmonDbtTranslator,
-    dbt_environment,
+    dbt_build,
     dbt_project,
     period_vars,
 )
@@ -27,8 +27,7 @@ translator = SvcmonDbtTranslator()
     name="svcmon_dbt_reference_and_staging",
 )
 def dbt_unpartitioned(context: AssetExecutionContext, dbt: DbtCliResource):
-    dbt_environment()
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt_build(dbt, context).stream()
 
 
 @dbt_assets(
@@ -41,9 +40,8 @@ def dbt_unpartitioned(context: AssetExecutionContext, dbt: DbtCliResource):
     name="svcmon_dbt_period_marts",
 )
 def dbt_partitioned(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    dbt_environment()
     first, last = context.partition_key_range.start, context.partition_key_range.end
-    invocation = dbt.cli(["build", *period_vars(first, last)], context=context, raise_on_error=False)
+    invocation = dbt_build(dbt, context, *period_vars(first, last), raise_on_error=False)
     yield from invocation.stream()
     # dbt tests keep their severities and land beside the GX results for the gate.
     with warehouse.connect() as con:

@@ -1,43 +1,63 @@
-"""One asset per feed: land the feed's inbox files. Files carry their own period, so a
-run lands every file present (the same bytes twice are a no-op) and reports which
-periods of the run's range it touched."""
+"""Landing in Dagster: one unpartitioned step lands every new file of the inbox.
 
+Files carry their own period, so landing is not a month's work: whatever months a run
+builds, this step lands what is new (the same bytes twice are a no-op) and materializes
+each feed's raw table with what it did to it — files accepted, rejected and already known,
+rows landed and the periods the new files touch. The months built downstream are the run's
+partitions: the inbox sensor asks for the periods a new file touches.
+"""
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from collections.abc import Iterator
+
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from ingest import landing, settings
-from ingest.registry import FEEDS, Feed
-from orchestration.partitions import monthly_partitions, single_run
+from ingest.registry import FEEDS
 from orchestration.resources import WarehouseResource
 
 
-def _landing_asset(feed: Feed) -> AssetsDefinition:
-    @asset(
-        key=AssetKey(["raw", feed.feed_id]),
+def raw_key(feed_id: str) -> AssetKey:
+    """The asset of `raw.<feed_id>`, the key dbt's sources map to."""
+    return AssetKey(["raw", feed_id])
+
+
+LANDING_SPECS = [
+    AssetSpec(
+        key=raw_key(feed.feed_id),
         group_name="ingest",
-        partitions_def=monthly_partitions,
-        backfill_policy=single_run,
         description=f"{feed.name_zh}（{feed.owner_dept}）: inbox/{feed.feed_id}/ landed into raw.{feed.feed_id}",
         kinds={"duckdb", "python"},
     )
-    def _land(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-        with warehouse.connect() as con:
-            results = landing.land_inbox(con, settings.inbox_path(),
-                                         only=lambda _path, feed_id: feed_id == feed.feed_id)
-        keys = context.partition_keys
-        for r in results:
-            if r.status == "rejected":
-                context.log.warning(f"rejected {r.file_name}: {r.reason}")
-        accepted = [r for r in results if r.status == "accepted"]
-        return MaterializeResult(metadata={
-            "accepted_files": len(accepted),
-            "rejected_files": sum(r.status == "rejected" for r in results),
-            "rows_landed": sum(r.rows for r in accepted),
-            "periods_touched_in_run": MetadataValue.text(
-                ", ".join(sorted({r.period for r in accepted if r.period in keys})) or "—"),
-        })
-
-    return _land
+    for feed in FEEDS.values()
+]
 
 
-landing_assets = [_landing_asset(feed) for feed in FEEDS.values()]
+def _metadata(results: list[landing.LandingResult]) -> dict:
+    accepted = [r for r in results if r.status == "accepted"]
+    return {
+        "accepted_files": len(accepted),
+        "rejected_files": sum(r.status == "rejected" for r in results),
+        "duplicate_files": sum(r.status == "duplicate" for r in results),
+        "rows_landed": sum(r.rows for r in accepted),
+        "periods_touched": MetadataValue.text(", ".join(sorted({r.period for r in accepted if r.period})) or "—"),
+        "files": MetadataValue.md("\n".join(
+            f"- {r.file_name}: {r.status}" + (f" ({r.period}, {r.rows} 行)" if r.status == "accepted" else "")
+            + (f" — {r.reason}" if r.status == "rejected" else "")
+            for r in results if r.status != "duplicate") or "—"),
+    }
+
+
+@multi_asset(
+    specs=LANDING_SPECS,
+    name="land_inbox",
+    description="落地收件箱中的新文件 / land every new inbox file into raw.<feed_id> (unpartitioned: files carry their period)",
+)
+def land_inbox(context: AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[MaterializeResult]:
+    with warehouse.connect() as con:
+        results = landing.land_inbox(con, settings.inbox_path())
+    for r in results:
+        if r.status == "rejected":
+            context.log.warning(f"rejected {r.file_name}: {r.reason}")
+    for feed_id in FEEDS:
+        yield MaterializeResult(asset_key=raw_key(feed_id),
+                                metadata=_metadata([r for r in results if r.feed_id == feed_id]))

@@ -19,6 +19,7 @@ from dagster import (
 from expectations import gate, quality_report, runner
 from ingest import settings
 from ingest.registry import FEEDS
+from orchestration.assets.ingest import raw_key
 from orchestration.partitions import monthly_partitions, single_run
 from orchestration.resources import WarehouseResource
 
@@ -40,7 +41,7 @@ def _upstream_keys() -> list[AssetKey]:
 
     marts = [k for k in (*dbt_partitioned.keys, *dbt_unpartitioned.keys)
              if (dbt_partitioned.group_names_by_key | dbt_unpartitioned.group_names_by_key).get(k) == "marts"]
-    return [AssetKey(["raw", f]) for f in FEEDS] + marts
+    return [raw_key(f) for f in FEEDS] + marts
 
 
 @asset(
