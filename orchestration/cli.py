@@ -283,9 +283,6 @@ def _ensure_completeness_model() -> None:
     """Status reads the completeness model (dbt). A warehouse that has only been landed into has
     none yet: build it (with the seeds and views it reads) once; afterwards, being a view, it
     shows every file as soon as it is landed."""
-    import subprocess
-    import tempfile
-
     from expectations.completeness import completeness_built
 
     con = landing.connect()
@@ -294,16 +291,15 @@ def _ensure_completeness_model() -> None:
             return
     finally:
         con.close()
-    from orchestration.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_environment
+    from orchestration.dbt import run_dbt_process
 
-    dbt_environment()
-    with console.status("构建报送情况 / building the completeness model (dbt)…"), \
-            tempfile.TemporaryDirectory() as target_path:
-        subprocess.run([DBT_EXECUTABLE, "build", "--quiet", "--select", "+fct_feed_completeness",
-                        "--resource-type", "seed", "--resource-type", "model",
-                        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-                        "--target-path", target_path, "--log-path", target_path],
-                       check=True, stdout=subprocess.DEVNULL)
+    with console.status("构建报送情况 / building the completeness model (dbt)…"):
+        process = run_dbt_process(settings.warehouse_path(), "build", "--quiet", "--select", "+fct_feed_completeness",
+                                  "--resource-type", "seed", "--resource-type", "model",
+                                  work=settings.dbt_path() / "status")
+    if process.returncode != 0:
+        console.print(f"[red]构建报送情况失败 / building the completeness model failed[/red]\n{process.stdout[-2000:]}")
+        raise typer.Exit(1)
 
 
 def _flag(n: int, colour: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -79,6 +80,21 @@ def dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, *args: str,
     with _run_environment():
         return dbt.cli(["build", "--log-path", str(work / "logs"), *args], context=context,
                        target_path=target, raise_on_error=raise_on_error)
+
+
+def run_dbt_process(warehouse: Path, *args: str, work: Path, vars: Mapping[str, Any] | None = None,
+                    env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
+    """dbt in a process of its own against the DuckDB file `warehouse` (dbt-duckdb keeps the file
+    open in the process that ran it), its target folder and logs under `work`. The one way code
+    outside Dagster's assets (status, rebuild, tests) runs dbt. Returns the finished process
+    (stdout and stderr captured); the caller decides what a failure means."""
+    cli = [DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+           "--target-path", str(Path(work) / "target"), "--log-path", str(Path(work) / "logs")]
+    if vars:
+        cli += ["--vars", json.dumps(dict(vars))]
+    process_env = {**os.environ, "SVCMON_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+                   **(env or {})}
+    return subprocess.run(cli, env=process_env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR, check=False)
 
 
 class SvcmonDbtTranslator(DagsterDbtTranslator):

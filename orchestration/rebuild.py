@@ -5,16 +5,13 @@ warehouse, build dbt, and compare the period's marts with the published snapshot
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest import landing
 from ingest.warehouse import Warehouse
 from ingest.warehouse import connect as connect_warehouse
-from orchestration.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from orchestration.dbt import run_dbt_process
 from publish import publication
 from publish.contract import PUBLISHED_MARTS, VERSION_COLUMN
 
@@ -62,13 +59,10 @@ def rebuild_version(con: Warehouse, period: str, version: int, target_home: Path
     finally:
         rebuilt.close()
 
-    env = {**os.environ, "SVCMON_WAREHOUSE": str(warehouse)}
-    vars_ = f'{{"as_of_date": "{(as_of or dt.date.today()).isoformat()}"}}'
-    with tempfile.TemporaryDirectory() as target_path:
-        subprocess.run([DBT_EXECUTABLE, "build", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-                        "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", target_path,
-                        "--log-path", target_path, "--vars", vars_], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+    process = run_dbt_process(warehouse, "build", "--quiet", work=target_home / "dbt",
+                              vars={"as_of_date": (as_of or dt.date.today()).isoformat()})
+    if process.returncode != 0:
+        raise RuntimeError(f"dbt build of the rebuilt warehouse failed:\n{process.stdout[-4000:]}")
 
     differing: dict[str, tuple[int, int]] = {}
     compared = 0

@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ingest import landing
-from orchestration.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from orchestration.dbt import run_dbt_process
 from tests.conftest import land_rows, records
 
 
@@ -64,17 +62,6 @@ def insert_raw(
         con.close()
 
 
-def dbt_args(db: Path, *args: str, vars: Mapping[str, Any] | None = None) -> list[str]:
-    """The dbt CLI arguments run_dbt uses: target/log paths beside the warehouse file, so tests
-    running at the same time never share dbt's target directory."""
-    work = Path(db).parent / f"{Path(db).stem}_dbt"
-    cli = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-           "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-    if vars:
-        cli += ["--vars", json.dumps(dict(vars))]
-    return cli
-
-
 @dataclass
 class DbtRun:
     """One dbt invocation: its exit code, console output and target/run_results.json (parsed)."""
@@ -105,11 +92,10 @@ def run_dbt(db: Path, *args: str, vars: Mapping[str, Any] | None = None, check: 
     A subprocess, not dbtRunner in-process: dbt-duckdb keeps the database file open in the
     process that ran it, and the test could then not open it. With `check`, raises DbtRunFailed
     listing the nodes that did not pass."""
-    cli = [DBT_EXECUTABLE, *dbt_args(db, *args, vars=vars)]
-    proc_env = {**os.environ, "SVCMON_WAREHOUSE": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-                **(env or {})}
-    proc = subprocess.run(cli, env=proc_env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR, check=False)
-    results_file = Path(db).parent / f"{Path(db).stem}_dbt" / "target" / "run_results.json"
+    # Target and logs beside the warehouse file: tests running at once never share them.
+    work = Path(db).parent / f"{Path(db).stem}_dbt"
+    proc = run_dbt_process(db, *args, work=work, vars=vars, env=env)
+    results_file = work / "target" / "run_results.json"
     run_results = json.loads(results_file.read_text(encoding="utf-8")) if results_file.exists() else {}
     run = DbtRun(proc.returncode, proc.stdout + proc.stderr, run_results)
     if check and not run.success:
