@@ -616,7 +616,8 @@ _register(Feed(
     key=("indicator_id",),
     description="The year's targets and tasks: one row per indicator or new task (TYYYY-NN); period YYYY-01.",
     columns=(
-        C("year", "年度", "integer", required=True, aliases=("年份",)),
+        # Text: the reader reads the year (2024, 2024年, 2024年度) as the file's period, or rejects it.
+        C("year", "年度", required=True, aliases=("年份",)),
         C("indicator_id", "指标代码", required=True, aliases=("任务编号", "指标编号")),
         C("name", "指标名称", required=True, aliases=("任务名称",)),
         C("unit", "计量单位", required=True, aliases=("单位",)),
