@@ -38,11 +38,12 @@ final as (
                 ) }}
         end as light_2027,
         case
-            when target_2027 is not null then
-                {{ light_reason(
-                    'kind', 'value_since_2023', 'target_2027', 'months_since_plan_start', 'is_due',
-                    horizon_months=60
-                ) }}
+            when target_2027 is not null
+                then
+                    {{ light_reason(
+                        'kind', 'value_since_2023', 'target_2027', 'months_since_plan_start', 'is_due',
+                        horizon_months=60
+                    ) }}
             when goal_type = 'rate' then '比率指标，无五年累计目标'
             when goal_type = 'each_year' then '每年目标，无五年累计目标'
             else '年度任务，无五年目标'

@@ -202,16 +202,16 @@ training_indicators as (
         cast(null as varchar) as program
     union all
     select
-        'golden_blue_collar',
-        '金蓝领'
+        'golden_blue_collar' as indicator_id,
+        '金蓝领' as program
     union all
     select
-        'social_vocational_training',
-        '社会人员职业培训'
+        'social_vocational_training' as indicator_id,
+        '社会人员职业培训' as program
     union all
     select
-        'adult_degree_upgrade',
-        '成人学历提升'
+        'adult_degree_upgrade' as indicator_id,
+        '成人学历提升' as program
 ),
 
 -- Who reported which programme in which period (a department's scope is its 填报单位).
@@ -234,9 +234,9 @@ training_unreported as (
     cross join training_indicators
     inner join training_reports as earlier
         on
-            {{ period_year('earlier.period') }} = {{ period_year('now_periods.period') }}
-            and earlier.period < now_periods.period
-            and (training_indicators.program is null or earlier.program = training_indicators.program)
+            {{ period_year('now_periods.period') }} = {{ period_year('earlier.period') }}
+            and now_periods.period > earlier.period
+            and (training_indicators.program is null or training_indicators.program = earlier.program)
     where not exists (
         select 1
         from training_reports as sent

@@ -27,7 +27,11 @@ new_tasks as (
     from listed
     where
         indicator_id like 'T____-__'
-        and not exists (select 1 from registry where registry.indicator_id = listed.indicator_id)
+        and not exists (
+            select 1
+            from registry
+            where registry.indicator_id = listed.indicator_id
+        )
 ),
 
 final as (

@@ -143,8 +143,10 @@ with_total as (
     select
         with_score.*,
         case
-            when is_ranked
-                then greatest(indicator_score - {{ penalty }} * (files_late + files_missing), 0)
+            when with_score.is_ranked
+                then greatest(
+                    with_score.indicator_score - {{ penalty }} * (with_score.files_late + with_score.files_missing), 0
+                )
         end as total_score
     from with_score
 ),

@@ -58,8 +58,8 @@ reports as (
     inner join {{ ref('stg_dept_task_progress__indicators') }} as progress
         on
             (tasks.task_id = progress.indicator_id or tasks.indicator_id = progress.indicator_id)
-            and progress.reporting_dept = tasks.lead_dept
-            and {{ period_year('progress.period') }} = tasks.task_year
+            and tasks.lead_dept = progress.reporting_dept
+            and tasks.task_year = {{ period_year('progress.period') }}
 ),
 
 period_report as (
