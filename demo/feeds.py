@@ -4,18 +4,22 @@ really lay them out)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from demo.programmes import (
     DEPT_WRITTEN,
     FAI_ROWS,
+    LIST_FIRST_YEAR,
     TRAINING_UNITS,
     ZONES,
     CultivationEntry,
+    ListedTarget,
     Project,
     SupervisionItem,
     Talent,
+    build_annual_lists,
     build_cultivation,
     build_projects,
     build_supervision_register,
@@ -29,6 +33,7 @@ from demo.programmes import (
     task_indicators,
     task_value_ytd,
     training_ytd,
+    year_tasks,
     zone_figures,
 )
 from demo.tables import DemoTable, TableColumn, TableRow
@@ -60,6 +65,7 @@ class DemoWorld:
     cultivation: list[CultivationEntry] = field(init=False)
     talents: list[Talent] = field(init=False)
     supervision: list[SupervisionItem] = field(init=False)
+    annual_lists: dict[int, list[ListedTarget]] = field(init=False)
     profiles: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -70,6 +76,7 @@ class DemoWorld:
         self.cultivation = build_cultivation(self.seed, self.enterprises, last_year)
         self.talents = build_talents(self.seed, self.enterprises, last_year)
         self.supervision = build_supervision_register(self.seed, self.projects, self.last)
+        self.annual_lists = build_annual_lists(self.projects, last_year)
         departments = set(task_indicators()) | {unit[0] for unit in TRAINING_UNITS}
         self.profiles = reporting_profiles(self.seed, sorted(departments))
 
@@ -427,13 +434,13 @@ def build_training_records(world: DemoWorld, period: str) -> list[DemoTable]:
     return tables
 
 
-def _progress_notes(indicator: dict[str, str], value: float, year: int, month: int) -> tuple[str, str | None]:
-    target = float(indicator.get(f"target_{year}") or 0)
-    unit = indicator["unit"]
-    if indicator["kind"] == "rate" or not target:  # no annual target to measure against
-        return (f"当前{value:g}{unit}" if indicator["kind"] == "rate" else f"已完成{value:g}{unit}"), None
+def _progress_notes(task: dict, value: float, year: int, month: int) -> tuple[str, str | None]:
+    target = float(task["target"] or 0)
+    unit = task["unit"]
+    if task["kind"] == "rate" or not target:  # no annual target to measure against
+        return (f"当前{value:g}{unit}" if task["kind"] == "rate" else f"已完成{value:g}{unit}"), None
     pct = value / target * 100
-    behind = pct < month / 12 * 100 - 10 if indicator["kind"] == "cumulative" else (value < target and month >= 10)
+    behind = pct < month / 12 * 100 - 10 if task["kind"] == "cumulative" else (value < target and month >= 10)
     issue = "受项目推进节奏影响，进度滞后于时间进度，下月加快推进" if behind else None
     return f"已完成{value:g}{unit}，完成年度目标的{pct:.1f}%", issue
 
@@ -442,16 +449,17 @@ def build_dept_task_progress(world: DemoWorld, period: str) -> list[DemoTable]:
     year, month = split_period(period)
     feed = registry.get_feed("dept_task_progress")
     tables = []
-    for dept, indicators in sorted(task_indicators().items()):
+    # 附件1's tasks in 2023, the year's list (年度目标任务分解) after: each department its own.
+    for dept, tasks in sorted(year_tasks(world.annual_lists, year).items()):
         submitted = department_submission(world.seed, feed, dept, world.profiles[dept], period)
         written = _written_name(world, dept, period)
         rows = []
-        for ind in sorted(indicators, key=lambda r: int(r["sort_order"])):
-            value = task_value_ytd(world.seed, ind, year, month)
-            progress, issue = _progress_notes(ind, value, year, month)
+        for task in tasks:
+            value = task_value_ytd(world.seed, task, year, month)
+            progress, issue = _progress_notes(task, value, year, month)
             rows.append(TableRow({
-                "_seq": len(rows) + 1, "indicator_id": ind["indicator_id"], "indicator_name": ind["indicator_name"],
-                "value_ytd": value if task_decimals(ind) else int(value), "unit": ind["unit"],
+                "_seq": len(rows) + 1, "indicator_id": task["indicator_id"], "indicator_name": task["indicator_name"],
+                "value_ytd": value if task_decimals(task) else int(value), "unit": task["unit"],
                 "progress_note": progress, "issues_note": issue, "reporting_dept": written,
                 "reported_on": submitted}))
         columns = [
@@ -491,6 +499,39 @@ def build_supervision_items(world: DemoWorld, period: str) -> list[DemoTable]:
         submitted_on=on_time_submission(world.seed, registry.get_feed("supervision_items"), period))]
 
 
+# --- 13 annual_targets (the 专班's list of the year, from 2024; period YYYY-01) -----------------
+KIND_WRITTEN = {code: written for written, code in registry.TARGET_KINDS}
+
+
+def build_annual_targets(world: DemoWorld, period: str) -> list[DemoTable]:
+    year, _ = split_period(period)
+    listed = world.annual_lists.get(year)
+    if not listed:
+        return []
+    rows = [TableRow({
+        "_seq": i, "year": str(year), "indicator_id": t.indicator_id, "name": t.name, "unit": t.unit,
+        "kind": KIND_WRITTEN[t.kind], "annual_target": t.target, "responsible_dept": "、".join(t.departments),
+        "plan_ref": t.plan_ref,
+    }) for i, t in enumerate(listed, start=1)]
+    columns = [
+        TableColumn("_seq", "序号", width=6), TableColumn("year", "年度", width=7),
+        TableColumn("indicator_id", "指标代码", width=26), TableColumn("name", "指标名称", width=36),
+        TableColumn("unit", "计量单位", width=8), TableColumn("kind", "类型", width=7),
+        TableColumn("annual_target", "年度目标", width=11), TableColumn("responsible_dept", "责任单位", width=26),
+        TableColumn("plan_ref", "规划条目", width=24),
+    ]
+    # Issued in February, before the 31 March due date.
+    rng = rng_for(world.seed, "annual_targets", year)
+    submitted = dt.date(year, 2, 16) + dt.timedelta(days=rng.randint(0, 10))
+    name = f"{year}年度服务业“十百千”工程目标任务分解"
+    return [DemoTable(
+        feed_id="annual_targets", period=period, file_name=f"{name}.xlsx", columns=columns, rows=rows,
+        sheet_name="年度目标任务分解", title=f"鹿城区{name}",
+        notes=_notes(world, "annual_targets", f"注：{LIST_FIRST_YEAR}年起每年印发；新增任务编号为T年份-序号，"
+                                              "责任单位列首位为牵头单位。"),
+        submitted_on=submitted, dated_notes=True)]
+
+
 BUILDERS: dict[str, Callable[[DemoWorld, str], list[DemoTable]]] = {
     "stats_services": build_stats_services,
     "stats_enterprises": build_stats_enterprises,
@@ -504,4 +545,5 @@ BUILDERS: dict[str, Callable[[DemoWorld, str], list[DemoTable]]] = {
     "training_records": build_training_records,
     "dept_task_progress": build_dept_task_progress,
     "supervision_items": build_supervision_items,
+    "annual_targets": build_annual_targets,
 }

@@ -1,4 +1,4 @@
-"""Demo feeds: realistic files for all twelve feeds of FEEDS.md, with known faults.
+"""Demo feeds: realistic files for all thirteen feeds of FEEDS.md, with known faults.
 
 `generate_demo_feeds(out_dir, first, last, seed, faults)` writes `out_dir/<feed_id>/…`
 (`out_dir` is used as an inbox) for every due period, and a hidden manifest

@@ -406,19 +406,119 @@ DEPT_WRITTEN = {
 _DECIMALS_BY_UNIT = {"%": 2, "亿元": 2, "万美元": 1, "万元": 1}
 
 
-def task_decimals(indicator: dict[str, str]) -> int:
+def task_decimals(indicator: dict) -> int:
     if indicator["indicator_id"] == "export_national_share":
         return 3
     return _DECIMALS_BY_UNIT.get(indicator["unit"], 0)
 
 
-def task_value_ytd(seed: int, indicator: dict[str, str], year: int, month: int) -> float:
-    """A department's year-to-date value: most on pace, some a little behind, a few far behind."""
-    iid, kind = indicator["indicator_id"], indicator["kind"]
-    target = float(indicator["target_2023"] or 1) * (1.0 if year == FIRST_YEAR else 1.1)
+@dataclass(frozen=True)
+class ListedTarget:
+    """One row of a year's 年度目标任务分解 (feed annual_targets): an indicator of the registry or a new
+    task (TYYYY-NN), its year's target and the departments responsible (as written; the first leads)."""
+
+    indicator_id: str
+    name: str
+    unit: str
+    kind: str  # the registry's: cumulative | milestone | rate
+    target: float
+    departments: tuple[str, ...]
+    plan_ref: str
+    source_feed: str
+
+    @property
+    def lead(self) -> str:
+        return reference.canonical_department(self.departments[0]) or self.departments[0]
+
+
+# The 专班's lists from 2024 on (the plan states 2023's): most tasks of 附件1 continue with higher
+# targets, these are dropped, a few are added, and a few five-year goals get an official year target.
+LIST_FIRST_YEAR = FIRST_YEAR + 1
+LIST_DROPPED = ("trendy_stores", "design_parks", "gold_3a_villages", "std_pilots_passed")
+# (name, unit, kind, target in the first list year, departments as written, plan article)
+LIST_NEW_TASKS = (
+    ("新建城市书房", "个", "milestone", 3, ("区文广旅体局", "区教育局"), "二（三）文化旅游业"),
+    ("夜间经济重点街区消费额", "亿元", "cumulative", 45.0, ("区商务局",), "二（一）现代商贸业"),
+    ("跨境电商进出口额", "亿元", "cumulative", 62.0, ("区商务局", "区发改局"), "二（一）现代商贸业"),
+    ("服务业企业数字化改造", "家", "cumulative", 30, ("区经信局",), "二（二）信息服务业"),
+    ("新增医养结合机构", "家", "milestone", 2, ("区卫健局",), "二（三）健康服务业"),
+)
+LIST_OFFICIAL_GOALS = {"ent_new_above_scale": 55.0, "talent_leaders": 3.0, "ent_leaders_new": 2.0}
+
+
+def _continued_target(row: dict[str, str], year: int) -> float:
+    """附件1's 2023 target carried to `year`: rates up a notch, stocks one more, flows +10 % a year."""
+    base, steps = float(row["target_2023"]), year - FIRST_YEAR
+    if row["kind"] == "rate":
+        return round(base + (0.1 if base < 5 else 1.0) * steps, 3)
+    if row["kind"] == "milestone":
+        return base + steps if base >= 2 else base
+    grown = round(base * 1.1 ** steps, 6)  # 12000 × 1.1 is 13200, not 13200.000000000002
+    return float(math.ceil(grown)) if registry.is_count_unit(row["unit"]) else round(grown, 1)
+
+
+def build_annual_lists(projects: list[Project], last_year: int) -> dict[int, list[ListedTarget]]:
+    """The 专班's list of each year from 2024 to `last_year`; the projects' targets follow the project
+    list of the year (provincial projects' total and plan, the 千项万亿 plan)."""
+    lists: dict[int, list[ListedTarget]] = {}
+    indicators = reference.indicators()
+    for year in range(LIST_FIRST_YEAR, last_year + 1):
+        rows: list[ListedTarget] = []
+        listed = [p for p in projects if p.listed(year)]
+        provincial = [p for p in listed if p.level == "省重大"]
+        project_targets = {
+            "proj_provincial_total_investment": round(sum(p.total_investment for p in provincial), 1),
+            "proj_provincial_completed": round(sum(p.plan.get(year, 0.0) for p in provincial), 1),
+            "proj_qxwy_completed": round(sum(p.plan.get(year, 0.0) for p in listed if p.is_qxwy), 1),
+        }
+        for indicator_id, row in sorted(indicators.items(), key=lambda item: int(item[1]["sort_order"])):
+            if indicator_id in LIST_DROPPED:
+                continue
+            if indicator_id in project_targets:
+                target = project_targets[indicator_id]
+            elif indicator_id in LIST_OFFICIAL_GOALS:
+                target = LIST_OFFICIAL_GOALS[indicator_id]
+            elif row["goal_type"] == "annual_2023" and row["target_2023"]:
+                target = _continued_target(row, year)
+            else:
+                continue
+            rows.append(ListedTarget(indicator_id, row["indicator_name"], row["unit"], row["kind"], target,
+                                     (row["owner_dept"],), row["plan_ref"], row["source_feed"]))
+        for number, (name, unit, kind, first_target, departments, plan_ref) in enumerate(LIST_NEW_TASKS, start=1):
+            target = round(first_target * 1.1 ** (year - LIST_FIRST_YEAR), 6)
+            target = float(math.ceil(target)) if registry.is_count_unit(unit) else round(target, 1)
+            rows.append(ListedTarget(f"T{LIST_FIRST_YEAR}-{number:02d}", name, unit, kind, target, departments,
+                                     plan_ref, "dept_task_progress"))
+        lists[year] = rows
+    return lists
+
+
+def year_tasks(lists: dict[int, list[ListedTarget]], year: int) -> dict[str, list[dict]]:
+    """The tasks each department reports through dept_task_progress in `year`, by canonical department:
+    附件1's in 2023 (the registry), the year's list after. A task: indicator_id, indicator_name, unit,
+    kind, target."""
+    by_dept: dict[str, list[dict]] = {}
+    if year not in lists:
+        for dept, rows in task_indicators().items():
+            by_dept[dept] = [{"indicator_id": r["indicator_id"], "indicator_name": r["indicator_name"],
+                              "unit": r["unit"], "kind": r["kind"], "target": float(r["target_2023"] or 1)}
+                             for r in sorted(rows, key=lambda r: int(r["sort_order"]))]
+        return by_dept
+    for t in lists[year]:
+        if t.source_feed == "dept_task_progress":
+            by_dept.setdefault(t.lead, []).append({"indicator_id": t.indicator_id, "indicator_name": t.name,
+                                                    "unit": t.unit, "kind": t.kind, "target": t.target})
+    return by_dept
+
+
+def task_value_ytd(seed: int, task: dict, year: int, month: int) -> float:
+    """A department's year-to-date value of a task (`target` = the year's): most on pace, some a
+    little behind, a few far behind."""
+    iid, kind = task["indicator_id"], task["kind"]
+    target = float(task["target"])
     rng = rng_for(seed, "task", iid, year)
     pace = rng.random()
-    decimals = task_decimals(indicator)
+    decimals = task_decimals(task)
     if kind == "rate":
         drift = rng.uniform(-0.08, 0.1) if pace < 0.75 else rng.uniform(-0.2, -0.08)
         wobble = rng.uniform(-0.03, 0.03)

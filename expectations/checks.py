@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from expectations.store import Severity
 from ingest import reference
 from ingest.industries import DIVISION_SECTION, TOTAL_CODES, level_of, section_of
-from ingest.registry import FEEDS, Column, Feed, conversion_factor
+from ingest.registry import FEEDS, NEW_TASK_CODE, Column, Feed, conversion_factor
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -298,6 +298,31 @@ def _identifier(column: str, kind: str, severity: Severity) -> Callable[[FeedFra
     return evaluate
 
 
+def _listed_indicator(problem: Literal["unknown", "unit", "kind"]) -> Callable[[FeedFrames], pd.DataFrame]:
+    """Rows of a target list (annual_targets) that disagree with the indicator registry (seed
+    ref_indicators): an id neither in the registry nor a new task code `TYYYY-NN`; for a registry
+    indicator, a unit or a kind other than the registry's."""
+
+    def evaluate(frames: FeedFrames) -> pd.DataFrame:
+        rows = frames.data().copy()
+        registry = reference.indicators()
+        ids = rows["indicator_id"].map(lambda v: v.strip() if isinstance(v, str) else None)
+        known = ids.map(lambda v: v in registry)
+        if problem == "unknown":
+            new_task = ids.fillna("").str.match(NEW_TASK_CODE)
+            return rows[ids.notna() & ~known & ~new_task]
+        if problem == "unit":
+            rows["registry_unit"] = ids.map(lambda v: registry[v]["unit"] if v in registry else None)
+            written = rows["unit"].map(lambda v: v.strip() if isinstance(v, str) else None)
+            return rows[known & written.notna() & (written != rows["registry_unit"])]
+        kind_column = frames.feed.column("kind")
+        rows["registry_kind"] = ids.map(lambda v: registry[v]["kind"] if v in registry else None)
+        rows["kind_code"] = rows["kind"].map(kind_column.decode)
+        return rows[known & rows["kind_code"].notna() & (rows["kind_code"] != rows["registry_kind"])]
+
+    return evaluate
+
+
 # --- the suites ---------------------------------------------------------------------------
 
 def _gx(name: str, **kwargs: Any) -> Callable[[], Any]:
@@ -415,6 +440,24 @@ def feed_suite(feed: Feed) -> list[CheckDef]:
         add("logic.completed_before_start", "warn", "开工时间之前已报完成投资",
             "completed investment reported before the project's start month", "python",
             ("start_month", "completed_ytd", "completed_since_start"), evaluate=_completed_before_start)
+
+    # A value an indicator needs (INDICATORS.md "What value means"): an enterprise without 入库年月
+    # is not counted in ent_new_above_scale; the row is kept and the statisticians are told.
+    if fid == "stats_enterprises":
+        add("schema.not_counted.entered_scope_month", "warn",
+            "入库年月为空：该企业不计入新增规上服务业企业", "入库年月 missing: the enterprise is not counted "
+            "among the new above-scale enterprises (ent_new_above_scale)", "gx", ("name", "entered_scope_month"),
+            expectation=_gx("ExpectColumnValuesToNotBeNull", column="entered_scope_month"))
+
+    # The year's target list against the indicator registry (FEEDS.md feed 13).
+    if fid == "annual_targets":
+        add("reference.unknown_indicator", "error", "指标代码既不在指标库中，也不是新增任务编号（TYYYY-NN）",
+            "indicator id neither in the indicator registry nor a new task code (TYYYY-NN)", "python",
+            ("name",), evaluate=_listed_indicator("unknown"))
+        add("reference.unit_mismatch", "error", "计量单位与指标库不一致", "unit differs from the indicator registry's",
+            "python", ("name", "unit", "registry_unit"), evaluate=_listed_indicator("unit"))
+        add("reference.kind_mismatch", "error", "指标类型与指标库不一致", "kind differs from the indicator registry's",
+            "python", ("name", "kind", "kind_code", "registry_kind"), evaluate=_listed_indicator("kind"))
 
     # Outliers (异常值审核): unit slips at enterprise level.
     if fid == "stats_enterprises":

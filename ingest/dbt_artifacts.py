@@ -2,8 +2,10 @@
 
 - `models/staging/__sources.yml`: the raw tables, their columns (type, header and unit), per
   column `meta` (`unit`, `warehouse_unit`, `warehouse_factor` for staging's unit conversion;
-  `department` for the department columns), per table `meta` (`hierarchical`, `multi_department`);
-- `seeds/ref_feeds.csv`: one row per feed (name, canonical owner, flags, default cadence);
+  `department` for the department columns; `codes` for enums whose written values stand for codes),
+  per table `meta` (`hierarchical`, `multi_department`), and on the source the unit table (`units`)
+  and the whole-number units (`count_units`);
+- `seeds/ref_feeds.csv`: one row per feed (name, canonical owner, flags, default cadence, first period owed);
 - `seeds/ref_feed_calendars.csv`: one row per (feed, cadence it may be received at): the due rule
   as data, read by `int_feed_due_periods` (the `feed_cadence_overrides` var picks a cadence);
 - `seeds/_feeds.yml`: the two seeds' descriptions, column types and tests.
@@ -21,7 +23,16 @@ from pathlib import Path
 import yaml
 
 from ingest import reference
-from ingest.registry import CADENCE_STEP, DUCKDB_TYPES, FEEDS, LINEAGE_COLUMNS, UNITS, Column, Feed
+from ingest.registry import (
+    CADENCE_STEP,
+    COUNT_UNITS,
+    DUCKDB_TYPES,
+    FEEDS,
+    LINEAGE_COLUMNS,
+    UNITS,
+    Column,
+    Feed,
+)
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "__sources.yml"
@@ -40,6 +51,7 @@ FEED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("source", "varchar", "statistics 统计局 / department 部门"),
     ("hierarchical", "boolean", "是否含合计与门类/大类层级（合计行作为数据保留）"),
     ("default_cadence", "varchar", "默认报送频率（部署可用 var feed_cadence_overrides 改选 ref_feed_calendars 中的另一频率）"),
+    ("owed_from", "varchar", "首个应报期（YYYY-MM；空 = 自平台首期起；更早报告期的文件可接收但不计应报）"),
 )
 CALENDAR_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("feed_id", "varchar", "数据源编号"),
@@ -64,6 +76,8 @@ def _column_meta(column: Column) -> dict:
         meta["warehouse_unit"] = column.warehouse_unit
     if column.department:
         meta["department"] = True
+    if column.codes:
+        meta["codes"] = dict(column.codes)
     return meta
 
 
@@ -109,7 +123,11 @@ def render_sources() -> str:
         "name": "raw",
         "schema": "raw",
         "description": "Landed feeds, one vintage per accepted file, canonical units (FEEDS.md).",
-        "config": {"meta": {"units": {unit: [dimension, factor] for unit, (dimension, factor) in UNITS.items()}}},
+        "config": {"meta": {
+            "units": {unit: [dimension, factor] for unit, (dimension, factor) in UNITS.items()},
+            # Whole-number units (derived targets in them are rounded up: macro round_up_count).
+            "count_units": sorted(COUNT_UNITS),
+        }},
         "tables": tables,
     }]})
 
@@ -132,6 +150,7 @@ def render_feeds_seed() -> str:
         "source": feed.source,
         "hierarchical": feed.hierarchical,
         "default_cadence": feed.cadence,
+        "owed_from": feed.owed_from or "",
     } for feed in FEEDS.values()])
 
 

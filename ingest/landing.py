@@ -207,6 +207,31 @@ def _raw_arrow(feed: Feed, parsed: ParsedFile, sha: str, scopes: list[str], inge
     return pa.table(data)
 
 
+# The target lists (feed annual_targets) are where a task the year added gets its unit.
+TARGET_LIST_FEED = "annual_targets"
+
+
+def indicator_units(con: Warehouse) -> dict[str, str]:
+    """Indicator id -> unit for a per-row unit conversion (dept_task_progress): the indicator
+    registry seed's units, and for a task a year's target list added (not in the registry), the unit
+    of the latest list that names it (current vintages only; raw.current_vintages is the one home
+    of "current"). A list's unit for a registry indicator must equal the registry's (an error
+    check), so the registry's stands."""
+    units = {indicator_id: row["unit"] for indicator_id, row in reference.indicators().items()}
+    listed = con.execute(
+        f"""SELECT listed.indicator_id, listed.unit
+            FROM raw.{TARGET_LIST_FEED} AS listed
+            INNER JOIN raw.current_vintages AS current_vintage
+                ON current_vintage.feed_id = ? AND current_vintage.file_sha256 = listed._file_sha256
+                AND current_vintage.period = listed._period AND current_vintage.scope = listed._scope
+            WHERE listed.indicator_id IS NOT NULL AND listed.unit IS NOT NULL
+            ORDER BY listed._period, listed._row_number""", [TARGET_LIST_FEED]).fetchall()
+    for indicator_id, unit in listed:  # later lists last: the latest unit stands
+        if indicator_id not in reference.indicators():
+            units[indicator_id] = unit
+    return units
+
+
 def land_file(
     con: Warehouse,
     path: Path,
@@ -255,7 +280,8 @@ def land_file(
         return LandingResult(name, feed_id, "duplicate", sha, reason="相同文件已接收 / same bytes already accepted")
 
     try:
-        parsed = read_feed_file(path, feed_id, file_name=name)
+        units = indicator_units(con) if FEEDS[feed_id].per_row_unit else None
+        parsed = read_feed_file(path, feed_id, file_name=name, indicator_units=units)
     except FeedRejection as exc:
         return reject(exc.message)
 

@@ -2,11 +2,15 @@
 title, a file name or a 报告期 cell, and for deciding the file's period from them; and the
 one validator of a period someone gives the platform (`validate_period`).
 
-A period is the text 'YYYY-MM'. Year-to-date figures (`1-N月`) belong to period N.
+A period is the text 'YYYY-MM'. Year-to-date figures (`1-N月`) belong to period N. A year alone
+(`2023年度`, `2023年`, `全年`) is no period, except for a feed whose period is a year
+(`yearly=True`, the registry's `Feed.year_column`: `annual_targets`), whose period is that year's
+January, `YYYY-01`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Collection
 from pathlib import PurePath
@@ -21,6 +25,7 @@ DASHES = re.compile(r"[-—–‐‑―~〜至到]")
 _CHINESE_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
 # Title spellings, leftmost match wins; at one position the alternatives are tried in order.
+# A year needs a month after it: `2023年度`, `2023年` and `2023年全年` name no month (`1-12月` does).
 _TITLE = re.compile(
     r"(?<!\d)(?P<year>\d{4})年度?(?:"
     r"1月?-(?P<ytd>\d{1,2})月"
@@ -28,10 +33,13 @@ _TITLE = re.compile(
     r"|(?P<q3>前三季度|1-3季度)"
     r"|第?(?P<quarter>[一二三四1-4])季度"
     r"|(?P<month>\d{1,2})月(?!\d{1,2}日)"
-    r"|(?P<full>全年)"
     r")"
-    r"|(?<!\d)(?P<annual>\d{4})年度"
 )
+# The year of a feed whose period is a year: `2024年度` first, else `2024年`; in a file name also
+# a 4-digit year standing alone (`annual_targets_2024.xlsx`, not a date such as 20240315).
+_YEAR_OF_PLAN = re.compile(r"(?<!\d)(\d{4})年度")
+_YEAR_WRITTEN = re.compile(r"(?<!\d)(\d{4})年")
+_YEAR_ALONE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 # Numeric spellings: 202305, 2023-05, 2023_05, 2023.05 (but not a date 2023-05-20).
 _COMPACT = re.compile(r"(?<!\d)(\d{4})(0[1-9]|1[0-2])(?!\d)")
 _SEPARATED = re.compile(r"(?<!\d)(\d{4})[-_./](\d{1,2})(?!\d)(?![-_./]\d{1,2}(?!\d))")
@@ -57,6 +65,7 @@ def validate_period(period: object) -> str:
 
 SOURCE_LABELS: dict[str, tuple[str, str]] = {
     "report_column": ("报告期列", "报告期 column"),
+    "year_column": ("年度列", "年度 column"),
     "title": ("标题", "title"),
     "file_name": ("文件名", "file name"),
 }
@@ -76,8 +85,6 @@ def _prepare(text: str) -> str:
 
 
 def _from_title_match(m: re.Match[str]) -> str | None:
-    if m.group("annual"):
-        return _period(int(m.group("annual")), 12)
     year = int(m.group("year"))
     if m.group("ytd"):
         return _period(year, int(m.group("ytd")))
@@ -87,21 +94,22 @@ def _from_title_match(m: re.Match[str]) -> str | None:
         return _period(year, 9)
     if m.group("quarter"):
         return _period(year, 3 * _CHINESE_QUARTERS[m.group("quarter")])
-    if m.group("month"):
-        return _period(year, int(m.group("month")))
-    return _period(year, 12)  # 全年
-
-
-_BARE_MONTH = re.compile(r"(?<!\d)(?:1[0-2]|[1-9])月")
+    return _period(year, int(m.group("month")))
 
 
 def _first_title_period(text: str) -> str | None:
     for m in _TITLE.finditer(text):
-        # `2023年度重点任务进度（6月）`: 年度 names the plan year, not an annual period.
-        if m.group("annual") and _BARE_MONTH.search(text, m.end()):
-            continue
         if period := _from_title_match(m):
             return period
+    return None
+
+
+def _first_year_period(text: str, patterns: tuple[re.Pattern[str], ...]) -> str | None:
+    """`YYYY-01` of the first year the patterns find, tried in order."""
+    for pattern in patterns:
+        for m in pattern.finditer(text):
+            if period := _period(int(m.group(1)), 1):
+                return period
     return None
 
 
@@ -113,27 +121,61 @@ def _first_numeric_period(text: str) -> str | None:
     return None
 
 
-def period_from_title(text: str | None) -> str | None:
+def period_from_title(text: str | None, *, yearly: bool = False) -> str | None:
     """The period a title line states (`2023年1-6月`, `2023年上半年`, `2023年一季度`, ...),
-    or None. Dates such as `填报日期：2023年7月3日` are not periods."""
+    or None; a year alone (`2023年度`, `全年`) is none. Dates such as `填报日期：2023年7月3日` are
+    not periods. `yearly`: the feed's period is a year, `2024年度…` → `2024-01`."""
     if not text:
         return None
     prepared = _prepare(text)
+    if yearly:
+        return _first_year_period(prepared, (_YEAR_OF_PLAN, _YEAR_WRITTEN))
     return _first_title_period(prepared) or _first_numeric_period(prepared)
 
 
-def period_from_file_name(file_name: str | None) -> str | None:
+def period_from_file_name(file_name: str | None, *, yearly: bool = False) -> str | None:
     """The period in a file name: a 4-digit year and a month (`202305`, `2023-05`,
-    `2023年5月`, `2023_05`, `2023年1-6月`), or None when the name lacks either."""
+    `2023年5月`, `2023_05`, `2023年1-6月`), or None when the name lacks either.
+    `yearly`: the year (`2024年度目标任务.xlsx`, `annual_targets_2024.xlsx`) → `2024-01`."""
     if not file_name:
         return None
     stem = PurePath(file_name).stem
+    if yearly:
+        return _first_year_period(_prepare(stem), (_YEAR_OF_PLAN, _YEAR_WRITTEN, _YEAR_ALONE))
     return period_from_title(stem)
 
 
-def period_from_value(value: object) -> str | None:
+def year_period(value: object) -> str | None:
+    """`YYYY-01` of a 年度 cell (`2024`, `2024.0`, `2024年`, `2024年度`, a date); None when empty.
+    Raises ValueParseError when the cell holds no year."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    year: int | None = None
+    if isinstance(value, bool):
+        year = None
+    elif isinstance(value, int | float):
+        year = int(value) if float(value).is_integer() else None
+    elif isinstance(value, dt.date):
+        year = value.year
+    elif isinstance(value, str):
+        m = re.fullmatch(r"(\d{4})(?:年度?)?", "".join(normalise_text(value).split()))
+        year = int(m.group(1)) if m else None
+    period = _period(year, 1) if year is not None else None
+    if period is None:
+        raise ValueParseError("不是年度（应为四位年份，如 2024）", "is not a year (expected e.g. 2024)")
+    return period
+
+
+def period_from_value(value: object, *, yearly: bool = False) -> str | None:
     """The period in one 报告期 cell (any month or title spelling); None when empty.
-    Raises ValueParseError when the cell holds something else."""
+    Raises ValueParseError when the cell holds something else. `yearly`: the cell's year
+    (`2024`, `2024年度`, or any month of it) → `YYYY-01`."""
+    if yearly:
+        try:
+            return year_period(value)
+        except ValueParseError:
+            month = period_from_value(value)
+            return None if month is None else f"{month[:4]}-01"
     try:
         period = parse_month(value)
     except ValueParseError:
@@ -163,8 +205,8 @@ def resolve_period(
 ) -> str:
     """The one period all present sources agree on.
 
-    `sources` maps a source (`report_column`, `title`, `title_row_<n>`, `file_name`, or
-    any other name) to its period, None when absent, or, for the 报告期 column, the
+    `sources` maps a source (`report_column`, `year_column`, `title`, `title_row_<n>`, `file_name`,
+    or any other name) to its period, None when absent, or, for the 报告期 / 年度 column, the
     collection of distinct periods it holds. Raises FeedRejection when no source exists,
     when two sources differ, or when the 报告期 column holds more than one period.
     """
@@ -183,7 +225,7 @@ def resolve_period(
                 f"the {en} holds more than one period: {', '.join(distinct)}",
                 file_name,
                 sheet,
-                column="报告期" if key == "report_column" else None,
+                column={"report_column": "报告期", "year_column": "年度"}.get(key),
             )
         if distinct:
             found[key] = distinct[0]

@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +20,13 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 from ingest import reference
 from ingest.errors import FeedRejection
 from ingest.headers import HeaderColumn, HeaderMatch, find_header, find_unit_line, split_header
-from ingest.periods import period_from_file_name, period_from_title, period_from_value, resolve_period
+from ingest.periods import (
+    period_from_file_name,
+    period_from_title,
+    period_from_value,
+    resolve_period,
+    year_period,
+)
 from ingest.registry import UNITS, Column, Feed, conversion_factor, get_feed, unit_dimension
 from ingest.values import (
     ValueParseError,
@@ -116,9 +122,20 @@ class _Context:
     warnings: list[str] = field(default_factory=list)
     # A 填报日期 column in a feed without a reported_on field still dates the file.
     reported_index: int | None = None
+    # Indicator id -> unit, for a value whose unit is per row (None: the indicator registry seed's).
+    indicator_units: Mapping[str, str] | None = None
+
+    def indicator_unit(self, indicator_id: str) -> str | None:
+        if self.indicator_units is not None:
+            return self.indicator_units.get(indicator_id)
+        return reference.indicator_unit(indicator_id)
 
 
-def read_feed_file(path: Path, feed_id: str, *, file_name: str | None = None) -> ParsedFile:
+def read_feed_file(path: Path, feed_id: str, *, file_name: str | None = None,
+                   indicator_units: Mapping[str, str] | None = None) -> ParsedFile:
+    """`indicator_units` (indicator id -> unit) is what a per-row unit converts to: landing passes
+    the registry's and the tasks the year's target lists added (`landing.indicator_units`);
+    without it, the indicator registry seed's."""
     path = Path(path)
     name = file_name or path.name
     try:
@@ -136,7 +153,7 @@ def read_feed_file(path: Path, feed_id: str, *, file_name: str | None = None) ->
     try:
         grid = _read_csv(path, name, feed) if extension == ".csv" else _read_excel(path, name, feed)
         sheet = grid.sheet
-        return _parse_grid(grid, feed, name)
+        return _parse_grid(grid, feed, name, indicator_units)
     except FeedRejection:
         raise
     except Exception as exc:  # a broken file must become a rejection, never a crash
@@ -374,7 +391,7 @@ def _convert_per_row(ctx: _Context, record: dict, raw_row: Sequence[object]) -> 
     in the row is converted. Returns (source unit note, parse error)."""
     value_field, unit_field, indicator_field = ctx.feed.per_row_unit
     value = record[value_field]
-    target = reference.indicator_unit(record[indicator_field]) if record[indicator_field] else None
+    target = ctx.indicator_unit(record[indicator_field]) if record[indicator_field] else None
     if value is None or not target:
         return None, None
     written = record[unit_field]
@@ -400,7 +417,7 @@ def _convert_per_row(ctx: _Context, record: dict, raw_row: Sequence[object]) -> 
     return f"{value_field}={written}", None
 
 
-def _parse_grid(grid: _Grid, feed: Feed, name: str) -> ParsedFile:
+def _parse_grid(grid: _Grid, feed: Feed, name: str, indicator_units: Mapping[str, str] | None = None) -> ParsedFile:
     if not grid.rows or all(_is_blank(r) for r in grid.rows):
         raise FeedRejection("文件为空", "the file is empty", name, grid.sheet)
     header = find_header(grid.rows, feed)
@@ -414,7 +431,7 @@ def _parse_grid(grid: _Grid, feed: Feed, name: str) -> ParsedFile:
             grid.sheet,
         )
     above = grid.rows[: header.row_index]
-    ctx = _Context(feed, name, grid, header, find_unit_line(above))
+    ctx = _Context(feed, name, grid, header, find_unit_line(above), indicator_units=indicator_units)
     for col, text in header.unmatched:
         key = split_header(text)[0]
         if "reported_on" not in header.columns and key in REPORTED_ON_HEADERS:
@@ -445,11 +462,11 @@ def _parse_grid(grid: _Grid, feed: Feed, name: str) -> ParsedFile:
     title_periods: list[tuple[int, str]] = []
     for i, row in enumerate(above):
         reported += _reported_dates(row, grid.row_numbers[i], ctx.warnings)
-        period = period_from_title(_row_text(row))
+        period = period_from_title(_row_text(row), yearly=feed.period_is_year)
         labelled = _labelled_period(row)
         if period is None and labelled is not None:
             try:
-                period = period_from_value(labelled)
+                period = period_from_value(labelled, yearly=feed.period_is_year)
             except ValueParseError:
                 period = None
         if period:
@@ -464,7 +481,9 @@ def _parse_grid(grid: _Grid, feed: Feed, name: str) -> ParsedFile:
     if not records:
         raise FeedRejection("表头下没有数据行", "no data rows below the header", name, grid.sheet)
     sources["report_column"] = column_periods if header.period_index is not None else None
-    sources["file_name"] = period_from_file_name(name)
+    if feed.year_column:
+        sources["year_column"] = _year_column_periods(ctx, records)
+    sources["file_name"] = period_from_file_name(name, yearly=feed.period_is_year)
     period = resolve_period(sources, file_name=name, sheet=grid.sheet)  # type: ignore[arg-type]
     return ParsedFile(
         feed_id=feed.feed_id,
@@ -476,6 +495,23 @@ def _parse_grid(grid: _Grid, feed: Feed, name: str) -> ParsedFile:
         warnings=ctx.warnings,
         header_row=grid.row_numbers[header.row_index],
     )
+
+
+def _year_column_periods(ctx: _Context, records: list[dict]) -> set[str]:
+    """The periods (`YYYY-01`) the 年度 column of a feed whose period is a year states."""
+    periods: set[str] = set()
+    for record in records:
+        try:
+            period = year_period(record[ctx.feed.year_column])
+        except ValueParseError as exc:
+            column = ctx.feed.column(ctx.feed.year_column).header
+            raise FeedRejection(
+                f"{column}「{display(record[ctx.feed.year_column])}」无法识别（{exc.reason_zh}）",
+                f"the {column} {display(record[ctx.feed.year_column])} cannot be read ({exc.reason_en})",
+                ctx.file_name, ctx.grid.sheet, row=record["_row_number"], column=column) from None
+        if period:
+            periods.add(period)
+    return periods
 
 
 def _read_data_rows(
@@ -503,7 +539,7 @@ def _read_data_rows(
         if header.period_index is not None:
             raw_period = _cell(row, header.period_index)
             try:
-                period = period_from_value(raw_period)
+                period = period_from_value(raw_period, yearly=feed.period_is_year)
             except ValueParseError as exc:
                 raise FeedRejection(
                     f"报告期「{display(raw_period)}」无法识别（{exc.reason_zh}）",

@@ -73,12 +73,21 @@ class Column:
     warehouse_unit: str | None = None
     # A department name: landing stores its canonical form beside it (`<field>_canonical`).
     department: bool = False
+    # An enum whose written values stand for codes (value as written -> code, e.g. 累计 -> cumulative):
+    # raw keeps what the file said, staging decodes (macro `decoded`).
+    codes: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.warehouse_unit is not None:
             if self.unit is None:
                 raise ValueError(f"{self.field}: a warehouse unit needs a canonical unit")
             conversion_factor(self.unit, self.warehouse_unit)  # same dimension, known units
+        if self.codes and tuple(written for written, _ in self.codes) != self.enum:
+            raise ValueError(f"{self.field}: codes must decode exactly the enum's values")
+
+    def decode(self, value: object) -> str | None:
+        """The code a written enum value stands for (None when it is not one of them)."""
+        return dict(self.codes).get(value) if isinstance(value, str) else None
 
     @property
     def duckdb_type(self) -> str:
@@ -145,11 +154,13 @@ class Calendar:
 
 
 # The due rules of FEEDS.md by sender: statistics bureau feeds have no January file (the first
-# period of a year is 1-2月) and are due the 20th of the next month; department feeds the 5th.
+# period of a year is 1-2月) and are due the 20th of the next month; department feeds the 5th;
+# the year's targets and tasks (period YYYY-01) by 31 March.
 STATISTICS_MONTHLY = Calendar("monthly", first_month=2, due_after_months=1, due_day=20)
 STATISTICS_QUARTERLY = Calendar("quarterly", first_month=3, due_after_months=1, due_day=20)
 STATISTICS_YEARLY = Calendar("yearly", first_month=12, due_after_months=1, due_day=20)
 DEPARTMENT_MONTHLY = Calendar("monthly", first_month=1, due_after_months=1, due_day=5)
+YEARLY_BY_MARCH = Calendar("yearly", first_month=1, due_after_months=2, due_day=31)
 
 
 @dataclass(frozen=True)
@@ -169,11 +180,18 @@ class Feed:
     description: str = ""
     # Other calendars a deployment may choose (dbt var `feed_cadence_overrides`, by cadence).
     alternative_calendars: tuple[Calendar, ...] = ()
+    # The first period a file is owed ('YYYY-MM'); a file for an earlier period is accepted, never owed.
+    owed_from: str | None = None
+    # The feed's period is a year (`YYYY-01`), given by this column, the title or the file name;
+    # every other feed's period is a month, and a year alone is no period (FEEDS.md "Period").
+    year_column: str | None = None
 
     def __post_init__(self) -> None:
         cadences = [c.cadence for c in self.calendars]
         if len(set(cadences)) != len(cadences):
             raise ValueError(f"{self.feed_id}: one calendar per cadence, got {cadences}")
+        if self.year_column is not None and self.year_column not in {c.field for c in self.columns}:
+            raise ValueError(f"{self.feed_id}: year column {self.year_column} is not one of its columns")
 
     @property
     def calendars(self) -> tuple[Calendar, ...]:
@@ -224,12 +242,20 @@ class Feed:
                 return c
         raise KeyError(f"{self.feed_id} has no column {field_name}")
 
+    @property
+    def period_is_year(self) -> bool:
+        return self.year_column is not None
+
     def is_due_month(self, month: int) -> bool:
         return month in self.calendar.due_months
 
+    def owes_file(self, period: str) -> bool:
+        """Whether the period owes a file: a due month of the calendar, from `owed_from` on."""
+        return self.is_due_month(int(period[5:])) and (self.owed_from is None or period >= self.owed_from)
+
     def due_periods(self, first: str, last: str) -> list[str]:
         """Periods 'YYYY-MM' in [first, last] for which this feed owes a file."""
-        return [p for p in month_range(first, last) if self.is_due_month(int(p[5:]))]
+        return [p for p in month_range(first, last) if self.owes_file(p)]
 
     def due_date(self, period: str) -> dt.date:
         return self.calendar.due_date(period)
@@ -272,6 +298,19 @@ UNITS: dict[str, tuple[str, float]] = {
 }
 
 
+# Counts of things and people, which are whole: the units of these dimensions at factor 1
+# (家 个 项 场, 人 名, 人次; 万人次 is not a count of one). Reports show them without decimals and
+# a derived annual target in one of them is rounded up (INDICATORS.md).
+COUNT_DIMENSIONS = ("count", "persons", "person_times")
+COUNT_UNITS: frozenset[str] = frozenset(
+    unit for unit, (dimension, factor) in UNITS.items() if dimension in COUNT_DIMENSIONS and factor == 1
+)
+
+
+def is_count_unit(unit: str | None) -> bool:
+    return unit in COUNT_UNITS
+
+
 def unit_dimension(unit: str | None) -> str | None:
     return UNITS[unit][0] if unit in UNITS else None
 
@@ -285,7 +324,7 @@ def conversion_factor(from_unit: str, to_unit: str) -> float:
     return ff / tf
 
 
-# --- the twelve feeds -----------------------------------------------------------------
+# --- the thirteen feeds -----------------------------------------------------------------
 def C(field_name: str, header: str, type_: ColumnType = "text", **kw) -> Column:  # noqa: N802
     return Column(field=field_name, header=header, type=type_, **kw)
 
@@ -554,6 +593,39 @@ _register(Feed(
         C("due_on", "整改期限", "date", required=True),
         C("closed_on", "销号日期", "date"),
         C("status", "状态", "enum", enum=("未销号", "已销号")),
+    ),
+))
+
+
+# 年度目标任务分解: the kinds a row states, as written -> the indicator registry's kind.
+TARGET_KINDS: tuple[tuple[str, str], ...] = (("累计", "cumulative"), ("节点", "milestone"), ("比率", "rate"))
+# A task the year's list adds (not an indicator of the registry): T<year>-<number>.
+NEW_TASK_CODE = r"^T\d{4}-\d{2}$"
+
+_register(Feed(
+    feed_id="annual_targets",
+    name_zh="年度目标任务分解",
+    # 专班综合组 (led by 区发改局: the alias table resolves it).
+    owner_dept="专班综合组",
+    source="department",
+    calendar=YEARLY_BY_MARCH,
+    # The plan itself (附件1) states 2023's targets; the 专班 issues a list from 2024 on.
+    owed_from="2024-01",
+    year_column="year",
+    ytd=False,
+    key=("indicator_id",),
+    description="The year's targets and tasks: one row per indicator or new task (TYYYY-NN); period YYYY-01.",
+    columns=(
+        # Text: the reader reads the year (2024, 2024年, 2024年度) as the file's period, or rejects it.
+        C("year", "年度", required=True, aliases=("年份",)),
+        C("indicator_id", "指标代码", required=True, aliases=("任务编号", "指标编号")),
+        C("name", "指标名称", required=True, aliases=("任务名称",)),
+        C("unit", "计量单位", required=True, aliases=("单位",)),
+        C("kind", "类型", "enum", required=True, aliases=("指标类型",),
+          enum=tuple(written for written, _ in TARGET_KINDS), codes=TARGET_KINDS),
+        C("annual_target", "年度目标", "number", required=True, aliases=("目标值",)),
+        C("responsible_dept", "责任单位", required=True, department=True),
+        C("plan_ref", "规划条目", aliases=("对应条目",)),
     ),
 ))
 

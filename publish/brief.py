@@ -15,7 +15,15 @@ from expectations.checks import catalogue
 from ingest.registry import FEEDS
 from ingest.warehouse import Warehouse
 from publish import charts, pdf
-from publish.contract import INDICATOR_GROUPS, LIGHT_FILLS, STATE_OVERDUE, table_specs
+from publish.contract import (
+    INDICATOR_GROUPS,
+    LIGHT_FILLS,
+    STATE_OVERDUE,
+    UNRANKED_NOTE,
+    derived_target_note,
+    scorecard_rule_note,
+    table_specs,
+)
 from publish.disclosure import FOOTNOTE, SUPPRESSED_MARK, is_suppressed, mark_hidden
 from publish.errors import ReportRefused
 from publish.excel import version_note, write_workbook
@@ -326,6 +334,7 @@ def jinja_env() -> jinja2.Environment:
     env.filters["yi"] = lambda v, d=2: fmt_number(wan_to_yi(v), d)
     env.filters["light_style"] = _light_style
     env.globals["SUPPRESSED"] = SUPPRESSED_MARK
+    env.globals["UNRANKED"] = UNRANKED_NOTE
     env.globals["visible"] = _visible
     return env
 
@@ -387,6 +396,8 @@ def render_brief_html(con: Warehouse, period: str, version: int | None = None) -
         warned=[r for r in data.scorecard if (r.get("reds") or 0) > 0],
         charts=chart_images,
         footnote=FOOTNOTE if any(is_suppressed(r) for r in industry_shown) else None,
+        target_note=derived_target_note(),
+        scorecard_note=scorecard_rule_note(),
     )
 
 

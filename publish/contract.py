@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ingest.reference import dbt_var
+from ingest.registry import COUNT_DIMENSIONS, COUNT_UNITS, UNITS
+
 # Marts copied into `published.<mart>` at each publication. Every one has a `period` column
 # ('YYYY-MM'); a publication copies that period's rows.
 PUBLISHED_MARTS: tuple[str, ...] = (
@@ -74,6 +77,26 @@ class TableSpec:
     footnotes: tuple[str, ...] = field(default=())
 
 
+# --- the rules readers are told in footnotes (their numbers come from where the models read them) ---
+UNRANKED_NOTE = "不参与排名"
+
+
+def derived_target_note() -> str:
+    """The footnote under a table of targets: what * means and how derived counts are rounded."""
+    # things first, then people: 个、家、场、项、人、名、人次
+    counts = "、".join(sorted(COUNT_UNITS, key=lambda u: (COUNT_DIMENSIONS.index(UNITS[u][0]), list(UNITS).index(u))))
+    return (f"注：目标值带 * 者为按五年目标推算的年度目标；计数类指标（{counts}）的推算目标向上取整为整数，"
+            "亮灯按取整后的目标计算。")
+
+
+def scorecard_rule_note() -> str:
+    """The 晾晒表's scoring rule as readers read it, from the dbt vars fct_department_scorecard uses."""
+    points, penalty = dbt_var("scorecard_points"), dbt_var("scorecard_file_penalty")
+    return (f"注：得分 = 100 ×（绿灯数×{points['绿']} + 黄灯数×{points['黄']} + 红灯数×{points['红']}）÷"
+            f"（亮灯指标数×{points['绿']}）− 迟报、未报文件每份扣{penalty}分，最低0分；按得分排名，同分同名次。"
+            f"牵头指标均未亮灯（无年度目标或未到报送期）或不牵头指标的单位不计分、{UNRANKED_NOTE}。")
+
+
 def _indicator_columns(value_header: str) -> tuple[ExportColumn, ...]:
     return (
         ExportColumn("indicator_group", "类别", width=10),
@@ -99,6 +122,7 @@ def table_specs(ytd_label: str) -> dict[str, TableSpec]:
             "indicators", "主要指标进度表", "fct_indicator_progress",
             _indicator_columns(f"{ytd_label}完成值"),
             order_by=f"{group_order}, sort_order, indicator_id",
+            footnotes=(derived_target_note(),),
         ),
         "projects": TableSpec(
             "projects", "重大项目实施表", "fct_major_projects",
@@ -149,8 +173,10 @@ def table_specs(ytd_label: str) -> dict[str, TableSpec]:
                 ExportColumn("files_late", "逾期报送(份)", "integer", width=11),
                 ExportColumn("files_missing", "未报送(份)", "integer", width=10),
                 ExportColumn("red_light_indicators", "亮红灯指标", width=36),
+                ExportColumn("ranking_note", "排名说明", width=12, optional=True),
             ),
             order_by="score_rank, dept_sort_order, dept_name",
+            footnotes=(scorecard_rule_note(),),
         ),
         "supervision": TableSpec(
             "supervision", "督导服务销号表", "fct_supervision_items",

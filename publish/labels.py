@@ -7,7 +7,7 @@ import datetime as dt
 import math
 
 from ingest.periods import validate_period
-from ingest.registry import UNITS
+from ingest.registry import COUNT_UNITS
 
 WAN_PER_YI = 1e4  # 万元 per 亿元
 
@@ -96,15 +96,8 @@ def join_names(names: list[str], limit: int | None = None) -> str:
 
 
 # --- units and timestamps as readers see them -------------------------------------------------
-# Counts of things and people are whole: 家、个、项、场 (dimension `count`), 人、名 (`persons`) and
-# 人次 (`person_times`) at factor 1 in the registry's unit table (万人次 is not a count of one).
-_COUNT_DIMENSIONS = ("count", "persons", "person_times")
-COUNT_UNITS: frozenset[str] = frozenset(
-    unit for unit, (dimension, factor) in UNITS.items() if dimension in _COUNT_DIMENSIONS and factor == 1
-)
-
-
 def is_count_unit(unit) -> bool:
+    """Counts of things and people are whole (ingest/registry.py COUNT_UNITS: 家 个 项 场, 人 名, 人次)."""
     return unit in COUNT_UNITS
 
 

@@ -104,6 +104,18 @@ def _load_demo(db) -> None:
          "category": "新生代企业家", "recognized_month": "2024-01"},
     ], period="2024-03")
 
+    # --- training_records 2024-02: three departments. 区委统战部 sends nothing for March.
+    insert_raw(db, "training_records", [
+        {"program": "金蓝领", "person_times_ytd": 200.0, "reporting_dept": "区人社局"},
+    ], period="2024-02")
+    insert_raw(db, "training_records", [
+        {"program": "社会人员职业培训", "person_times_ytd": 80.0, "reporting_dept": "区教育局"},
+        {"program": "成人学历提升", "person_times_ytd": 10.0, "reporting_dept": "区教育局"},
+    ], period="2024-02")
+    insert_raw(db, "training_records", [
+        {"program": "新生代企业家培训", "person_times_ytd": 40.0, "reporting_dept": "区委统战部"},
+    ], period="2024-02")
+
     # --- training_records 2024-03, two departments (each its own scope).
     insert_raw(db, "training_records", [
         {"program": "金蓝领", "person_times_ytd": 300.0, "reporting_dept": "区人社局"},
@@ -136,6 +148,13 @@ def _load_demo(db) -> None:
         _dept_row("exhibitions", 3.0, "区商务局"),
         _dept_row("trendy_stores", 1.0, "区商务局"),
     ], period="2023-06")
+
+    # --- dept_task_progress 2023-07: 区发改局 reports its own consumption_scenes and also writes
+    # services_budget, which 区财政局 owns and did not report.
+    insert_raw(db, "dept_task_progress", [
+        _dept_row("consumption_scenes", 1.0, "区发改局"),
+        _dept_row("services_budget", 400.0, "区发改局"),
+    ], period="2023-07")
 
 
 @pytest.fixture(scope="module")
@@ -308,10 +327,56 @@ def test_projects_count_in_the_year_they_first_appear(built):
 
 def test_level_goal_target_is_derived_from_last_year_end(built):
     row = _progress(built, "2024-03", "zones_provincial")
-    # 2023 year-end: 0 provincial zones created; 2024 target = 0 + (2 − 0) / (2028 − 2024) = 0.5
-    assert (row["value"], row["annual_target"], row["target_is_derived"], row["light"]) == (1.0, 0.5, True, "绿")
+    # 2023 year-end: 0 provincial zones created; 2024 target = 0 + (2 − 0) / (2028 − 2024) = 0.5 zones,
+    # rounded up to 1 (个 is a count); the light uses 1: 1 ≥ 1 → 绿
+    assert (row["value"], row["annual_target"], row["target_is_derived"], row["light"]) == (1.0, 1.0, True, "绿")
     assert _progress(built, "2024-03", "zones_revenue")["value"] == 12.5  # 10 + 2.5 亿元, all zones
     assert _progress(built, "2024-03", "zones_high_tier")["value"] == 1.0
+
+
+def test_derived_targets_of_counts_are_whole_and_others_are_not(built):
+    # proj_strategic_count: goal 4 projects over five years → 0.8 a year → 1 (个)
+    count = _progress(built, "2024-03", "proj_strategic_count")
+    assert (count["annual_target"], count["target_is_derived"]) == (1.0, True)
+    # proj_strategic_investment: 35 亿元 / 5 = 7, a sum of money: not rounded; the share's 66.7 % neither
+    assert _progress(built, "2024-03", "proj_strategic_investment")["annual_target"] == 7.0
+    assert _progress(built, "2024-02", "inv_services_share")["annual_target"] == 66.7
+    # every derived target in a count unit is whole
+    rows = query(built, "select annual_target from marts.fct_indicator_progress "
+                        "where target_is_derived and unit in ('家', '个', '项', '场', '人', '名', '人次')")
+    assert rows and all(r["annual_target"] == int(r["annual_target"]) for r in rows)
+
+
+def test_only_the_owner_reports_a_department_task(built):
+    # 区发改局 wrote services_budget (区财政局's): not counted; 区财政局 sent nothing → 红 未报送
+    budget = _progress(built, "2023-07", "services_budget")
+    assert (budget["value"], budget["light"], budget["light_reason"]) == (None, "红", "未报送")
+    # its own consumption_scenes counts: milestone 1 of target 1 → 绿
+    scenes = _progress(built, "2023-07", "consumption_scenes")
+    assert (scenes["value"], scenes["light"]) == (1.0, "绿")
+
+
+def test_a_sum_missing_a_department_that_reported_earlier_is_red(built):
+    # March: 区人社局 350 + 区教育局 120 + 区某某中心 30 = 500; 区委统战部 reported in February, not in March
+    row = _progress(built, "2024-03", "training_person_times")
+    assert (row["value"], row["light"], row["light_reason"]) == (500.0, "红", "部分单位未报送：区委统战部")
+    # February: every department that reported so far sent a file: 200 + 80 + 10 + 40 = 330 against
+    # 10000 × 2/12 = 1666.7 → 3.3 % of the year, far behind → 红 by the rule, not for a gap
+    february = _progress(built, "2024-02", "training_person_times")
+    assert (february["value"], february["light_reason"]) == (330.0, "完成进度落后时间进度超过10个百分点")
+
+
+def test_the_five_year_light_and_why_there_is_none(built):
+    row = _progress(built, "2024-03", "ent_new_above_scale")
+    # 5 of 250 = 2 % against plan time progress 15 / 60 = 25 % → more than 10 points behind → 红
+    assert (row["light_2027"], row["light_2027_reason"]) == ("红", "完成进度落后时间进度超过10个百分点")
+    rate = _progress(built, "2024-03", "inv_services_growth")
+    assert (rate["completion_2027_pct"], rate["light_2027"], rate["light_2027_reason"]) == (
+        None, None, "比率指标，无五年累计目标")
+    each_year = _progress(built, "2024-03", "proj_provincial_count")
+    assert (each_year["light_2027"], each_year["light_2027_reason"]) == (None, "每年目标，无五年累计目标")
+    task = _progress(built, "2023-06", "first_stores")
+    assert (task["light_2027"], task["light_2027_reason"]) == (None, "年度任务，无五年目标")
 
 
 def test_enterprise_tiers(built):

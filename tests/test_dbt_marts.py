@@ -138,6 +138,9 @@ def _land_feeds(db) -> None:
     insert_raw(db, "dept_task_progress",
                [progress("市生态环境局鹿城分局", "KT09-04", 1.0, "已印发生态环境服务业举措")],
                period="2023-06")
+    # 区发改局 writes a row for KT18-02, a task 区金融办 leads: it does not stand in for the lead.
+    insert_raw(db, "dept_task_progress", [progress("区发改局", "KT18-02", 1.0, "已完成风险排查")],
+               period="2023-06")
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +213,8 @@ def test_scorecard_score_and_rank(db):
     assert health["score"] == pytest.approx(100 / 3 - 5)
     assert health["late_or_missing_feeds"] == "重点任务进度（迟报）"
     # Dense rank: one more than the number of distinct higher scores (100 is among them).
-    higher = {round(r["score"], 9) for r in cards.values() if r["score"] > health["score"] + 1e-9}
+    higher = {round(r["score"], 9) for r in cards.values()
+              if r["score"] is not None and r["score"] > health["score"] + 1e-9}
     assert 100.0 in higher
     assert health["score_rank"] == len(higher) + 1
 
@@ -222,9 +226,17 @@ def test_scorecard_marks_missing_file_and_red_light(db):
     assert (finance["reds"], finance["files_missing"]) == (2, 1)
     assert finance["score"] == 0
     assert set(finance["red_light_indicators"].split("、")) == {"本外币存贷款新增（市区合计）", "新增上市（过会）企业"}
-    # 区税务局 owns no indicator and sent tax_revenue on time (the fixture's default 3rd of next month).
+    # 区税务局 owns no indicator and sent tax_revenue on time (the fixture's default 3rd of next month):
+    # no lit indicator, so no score and no rank (never 100 points and first place); its file still counts.
     tax = cards["区税务局"]
-    assert (tax["indicators_owned"], tax["files_on_time"], tax["score"], tax["score_rank"]) == (0, 1, 100.0, 1)
+    assert (tax["indicators_owned"], tax["files_on_time"], tax["indicator_score"], tax["score"],
+            tax["score_rank"], tax["ranking_note"]) == (0, 1, None, None, None, "不参与排名")
+    # Ranks are dense among the departments scored: 1 .. the number of distinct scores.
+    ranked = [r for r in cards.values() if r["score_rank"] is not None]
+    assert all(r["ranking_note"] is None and r["greens"] + r["yellows"] + r["reds"] > 0 for r in ranked)
+    assert sorted({r["score_rank"] for r in ranked}) == list(range(1, len({round(r["score"], 9) for r in ranked}) + 1))
+    unranked = [r for r in cards.values() if r["score_rank"] is None]
+    assert all(r["greens"] + r["yellows"] + r["reds"] == 0 and r["score"] is None for r in unranked)
 
 
 def test_july_files_are_not_yet_due(db):
@@ -314,7 +326,9 @@ def test_key_task_statuses(db):
     assert tasks["KT09-04"]["status"] == "已完成"
     assert tasks["KT18-05"]["status"] == "未启动"
     assert (tasks["KT18-05"]["progress_note"], tasks["KT18-05"]["progress_note_period"]) == ("信用评价已启动", "2023-05")
-    assert tasks["KT18-02"]["status"] == "未报送"
+    # KT18-02: only 区发改局 (not its lead 区金融办) wrote a row → still 未报送, and nothing of that row shows.
+    assert (tasks["KT18-02"]["status"], tasks["KT18-02"]["reported_this_period"], tasks["KT18-02"]["progress_note"],
+            tasks["KT18-02"]["reporting_dept"]) == ("未报送", False, None, None)
     may = _one(db, "select status from marts.fct_key_tasks where period = '2023-05' and task_id = 'KT18-05'", [])
     assert may["status"] == "推进中"
 

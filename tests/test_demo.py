@@ -554,9 +554,43 @@ def test_full_range_is_complete(full):  # its speed: benchmarks/bench_landing.py
     assert {f.feed_id for f in manifest.files} == {
         "stats_services", "stats_enterprises", "stats_fai", "stats_employment", "tax_revenue",
         "major_projects", "innovation_zones", "enterprise_cultivation", "talent_registry",
-        "training_records", "dept_task_progress", "supervision_items"}
+        "training_records", "dept_task_progress", "supervision_items", "annual_targets"}
     assert len(manifest.files_of("stats_employment")) == 8
+    # The year's target list: owed from 2024 (the plan states 2023's), one file, period January.
+    assert [f.period for f in manifest.files_of("annual_targets")] == ["2024-01"]
     assert len(manifest.files_of("stats_services")) == 22
+
+
+def test_the_2024_list_continues_most_tasks_drops_a_few_and_adds_some(full):
+    out, manifest = full
+    seeds = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
+    with open(seeds / "ref_indicators.csv", encoding="utf-8") as fh:
+        registry = {r["indicator_id"]: r for r in csv.DictReader(fh)}
+    with open(seeds / "ref_department_aliases.csv", encoding="utf-8") as fh:
+        aliases = {r["alias"]: r["dept_name"] for r in csv.DictReader(fh)}
+    (entry,) = manifest.files_of("annual_targets")
+    sheet = Sheet(out / entry.path)
+    assert "2024年度" in sheet.title and entry.submitted_on < entry.due_on == "2024-03-31"
+    rows = {v["指标代码"]: v for _, v in sheet.rows}
+    kinds = {"累计": "cumulative", "节点": "milestone", "比率": "rate"}
+    plan_tasks = {i for i, r in registry.items() if r["goal_type"] == "annual_2023"}
+    continued, dropped = plan_tasks & set(rows), plan_tasks - set(rows)
+    new = {i for i in rows if re.fullmatch(r"T2024-\d{2}", i)}
+    assert len(continued) >= 0.85 * len(plan_tasks) and 2 <= len(dropped) <= 6 and 3 <= len(new) <= 8
+    assert set(rows) <= set(registry) | new
+    for indicator_id in set(rows) & set(registry):
+        v, r = rows[indicator_id], registry[indicator_id]
+        assert (v["计量单位"], kinds[v["类型"]], v["年度"]) == (r["unit"], r["kind"], "2024"), indicator_id
+        if indicator_id in continued and r["kind"] == "cumulative" and r["source_feed"] != "major_projects":
+            assert v["年度目标"] > float(r["target_2023"]), indicator_id  # higher targets
+    # Each department reports in 2024 the list's tasks it leads (the first department named).
+    led = defaultdict(set)
+    for indicator_id, v in rows.items():
+        if indicator_id in new or registry[indicator_id]["source_feed"] == "dept_task_progress":
+            led[aliases[v["责任单位"].split("、")[0]]].add(indicator_id)
+    for f in manifest.files_of("dept_task_progress", "2024-06"):
+        assert set(Sheet(out / f.path).column("指标代码")) == led[f.scope], f.scope
+    assert any(new & ids for ids in led.values())
 
 
 # --- the other feeds ----------------------------------------------------------------------------

@@ -297,6 +297,57 @@ def test_enterprise_unit_slip_is_a_warning():
     assert (slip.samples[0]["name"], slip.samples[0]["jump_factor"], slip.samples[0]["_row_number"]) == ("甲", 10000.0, 4)
 
 
+def test_an_enterprise_without_its_scope_month_is_a_warning():
+    wh = Warehouse()
+    sha = wh.land("stats_enterprises", "2024-03", [
+        {"uscc": valid_uscc("91330302MA2AAAAA0"), "name": "甲", "industry_code": "7211", "revenue_ytd": 1.0,
+         "entered_scope_month": "2024-02"},
+        {"uscc": valid_uscc("91330302MA2AAAAB0"), "name": "乙", "industry_code": "7211", "revenue_ytd": 1.0},
+        {"uscc": "合计", "name": "合计", "industry_code": None, "revenue_ytd": 2.0, "_is_total": True},
+    ])
+    results = run_checks(wh.con, ["2024-03"])
+    missing = result(results, "stats_enterprises.schema.not_counted.entered_scope_month", sha)
+    # 乙 (row 5) has no 入库年月 and is not counted in ent_new_above_scale; the file's 合计 row is no enterprise.
+    assert (missing.status, missing.severity, [s["_row_number"] for s in missing.samples]) == ("failed", "warn", [5])
+    assert missing.samples[0]["name"] == "乙"
+    assert "不计入新增规上服务业企业" in missing.check_name_zh
+    # a warn never blocks
+    assert "stats_enterprises.schema.not_counted.entered_scope_month" not in evaluate_gate(wh.con, "2024-03").open_check_ids
+
+
+def _target(indicator_id: str, name: str, unit: str, kind: str, target: float, dept: str) -> dict:
+    return {"year": "2024", "indicator_id": indicator_id, "name": name, "unit": unit, "kind": kind,
+            "annual_target": target, "responsible_dept": dept}
+
+
+def test_the_target_list_against_the_indicator_registry():
+    wh = Warehouse()
+    sha = wh.land("annual_targets", "2024-01", [
+        _target("first_stores", "新引进品牌首店", "家", "累计", 12, "区商务局"),            # row 4: agrees
+        _target("T2024-01", "新建城市书房", "个", "节点", 3, "区文广旅体局、区教育局"),     # row 5: a new task
+        _target("first_store", "新引进品牌首店", "家", "累计", 12, "区商务局"),             # row 6: unknown id
+        _target("talent_leaders", "服务业领军人才", "人", "累计", 3, "区委组织部"),         # row 7: registry says 名
+        _target("trendy_stores", "潮店网红店", "家", "累计", 3, "区商务局"),                # row 8: registry: milestone
+        _target("T2024-02", "夜间经济", "万元", "其他", 5000, "区夜经济办"),                # row 9: kind, department
+    ])
+    results = run_checks(wh.con, ["2024-01"])
+
+    def rows_of(check_id):
+        found = result(results, check_id, sha)
+        return found.severity, [s["_row_number"] for s in found.samples]
+
+    assert rows_of("annual_targets.reference.unknown_indicator") == ("error", [6])
+    assert rows_of("annual_targets.reference.unit_mismatch") == ("error", [7])
+    assert result(results, "annual_targets.reference.unit_mismatch", sha).samples[0]["registry_unit"] == "名"
+    assert rows_of("annual_targets.reference.kind_mismatch") == ("error", [8])
+    assert rows_of("annual_targets.schema.enum.kind") == ("error", [9])
+    # A department that does not resolve only warns; 区文广旅体局、区教育局 resolves name by name.
+    assert rows_of("annual_targets.department.unresolved.responsible_dept") == ("warn", [9])
+    gate = evaluate_gate(wh.con, "2024-01")
+    assert {"annual_targets.reference.unknown_indicator", "annual_targets.reference.unit_mismatch",
+            "annual_targets.reference.kind_mismatch"} <= set(gate.open_check_ids)
+
+
 # --- completeness ----------------------------------------------------------------------------
 
 def test_missing_feed_is_a_warning_before_its_due_date_and_an_error_after(tmp_path):
@@ -425,10 +476,13 @@ def test_every_suite_yields_one_result_per_check_and_vintage():
                                 "reported_on": dt.date(2024, 4, 1)}],
         "supervision_items": [{"item_id": "DD-1", "responsible_dept": "区发改局", "description": "问题",
                                "raised_on": dt.date(2024, 1, 5), "due_on": dt.date(2024, 6, 30)}],
+        "annual_targets": [_target("first_stores", "新引进品牌首店", "家", "累计", 12, "区商务局")],
     }
     assert set(one_row) == set(FEEDS)
-    shas = {feed_id: wh.land(feed_id, "2024-03", rows) for feed_id, rows in one_row.items()}
-    results = run_checks(wh.con, ["2024-03"])
+    # The target list's period is its year's January.
+    shas = {feed_id: wh.land(feed_id, "2024-01" if FEEDS[feed_id].period_is_year else "2024-03", rows)
+            for feed_id, rows in one_row.items()}
+    results = run_checks(wh.con, ["2024-01", "2024-03"])
     for feed_id, sha in shas.items():
         mine = [r for r in results if r.file_sha256 == sha]
         assert sorted(r.check_id for r in mine) == sorted(c.check_id for c in feed_suite(FEEDS[feed_id]))

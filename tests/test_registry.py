@@ -69,6 +69,26 @@ def test_a_yearly_feed_of_period_january_is_due_on_31_march():
     assert annual.due_date("2024-01") == dt.date(2024, 3, 31)
 
 
+def test_the_target_list_is_owed_from_2024_and_its_period_is_a_year():
+    targets = FEEDS["annual_targets"]
+    assert (targets.cadence, targets.due_date("2024-01"), targets.period_is_year) == ("yearly", dt.date(2024, 3, 31), True)
+    # The plan states 2023's targets (附件1): the first list owed is 2024's, one a year, for January.
+    assert targets.due_periods("2023-01", "2025-12") == ["2024-01", "2025-01"]
+    assert not targets.owes_file("2023-01") and targets.owes_file("2025-01")
+    # Its 类型 decodes to the registry's kinds; a file's other feeds' periods stay months.
+    assert [targets.column("kind").decode(v) for v in ("累计", "节点", "比率", "其他")] == [
+        "cumulative", "milestone", "rate", None]
+    assert not any(f.period_is_year for f in FEEDS.values() if f is not targets)
+
+
+def test_count_units_are_the_whole_units_of_the_unit_table():
+    from ingest.registry import COUNT_UNITS
+    from publish.labels import is_count_unit
+
+    assert COUNT_UNITS == {"家", "个", "项", "场", "人", "名", "人次"}
+    assert is_count_unit("人次") and not is_count_unit("万人次") and not is_count_unit("亿元")
+
+
 def test_a_due_day_missing_from_some_due_month_is_refused_at_registry_time():
     # Monthly, due next month: March periods fall due in April (30 days), January ones in February.
     with pytest.raises(ValueError, match="April"):
@@ -124,5 +144,5 @@ def test_department_columns_are_marked_in_the_registry():
     assert marked == {
         ("major_projects", "responsible_dept"), ("enterprise_cultivation", "recommending_dept"),
         ("training_records", "reporting_dept"), ("dept_task_progress", "reporting_dept"),
-        ("supervision_items", "responsible_dept"),
+        ("supervision_items", "responsible_dept"), ("annual_targets", "responsible_dept"),
     }

@@ -186,6 +186,24 @@ def test_many_tied_top_departments_are_counted_not_listed():
     assert "排名前列的单位为" not in n.text
 
 
+def test_an_unranked_department_is_shown_as_such_and_the_scoring_rule_is_printed():
+    con = make_warehouse(periods=())
+    add_period(con, "2023-06")
+    # 区税务局 owns no indicator: no score, no rank (fct_department_scorecard).
+    con.execute("INSERT INTO marts.fct_department_scorecard (period, dept_name, indicators_owned, greens, yellows, "
+                "reds, files_on_time, ranking_note) VALUES ('2023-06', '区税务局', 0, 0, 0, 0, 1, '不参与排名')")
+    publish(con, "2023-06")
+    html = render_brief_html(con, "2023-06")
+    row = re.search(r"<tr><td class=\"c\">([^<]*)</td><td>区税务局</td><td class=\"n\">([^<]*)</td>", html)
+    assert row and row.groups() == ("不参与排名", "—")
+    # The rule as fct_department_scorecard applies it (dbt vars scorecard_points, scorecard_file_penalty).
+    assert "得分 = 100 ×（绿灯数×3 + 黄灯数×1 + 红灯数×0）÷（亮灯指标数×3）− 迟报、未报文件每份扣5分" in html
+    assert "不计分、不参与排名" in html
+    assert "计数类指标（个、家、场、项、人、名、人次）的推算目标向上取整为整数" in html
+    # The narrative's top ranks name ranked departments only.
+    assert "区税务局" not in monthly_narrative(con, "2023-06").figures["top_departments"]
+
+
 # --- fonts and rendering ------------------------------------------------------------------------
 def _ink(png: bytes) -> np.ndarray:
     """Dark-pixel mask of a PNG (True where something is drawn)."""

@@ -28,13 +28,16 @@
       target    the year's target (NULL = none: —)
       month     1..12; for the five-year view pass months since 2022-12 and set `horizon_months` 60
       is_due    whether the indicator's feed was due (no value and due = 红, not due = —)
+      unreported  the departments a sum over departments lacks (NULL = complete): once due, 红
+                  whatever the value (INDICATORS.md "Completeness inside a value")
 #}
-{% macro traffic_light(kind, value, target, month, is_due='true', horizon_months=12) -%}
+{% macro traffic_light(kind, value, target, month, is_due='true', unreported='null', horizon_months=12) -%}
     {%- set tol = _light_tolerance() -%}
     case
         when {{ target }} is null then '—'
         when {{ value }} is null and not ({{ is_due }}) then '—'
         when {{ value }} is null then '红'
+        when {{ unreported }} is not null and ({{ is_due }}) then '红'
         when {{ kind }} = 'cumulative' then
             case
                 when {{ value }} * {{ horizon_months }} >= {{ target }} * ({{ month }}) - {{ tol }} * abs({{ target }}) then '绿'
@@ -60,14 +63,18 @@
 
 {#
     Why the light is what it is (Chinese, shown to departments). `carried_from` is the period a
-    carried-forward quarterly value was released in (NULL when the value is the period's own).
+    carried-forward quarterly value was released in (NULL when the value is the period's own);
+    `unreported` the departments a sum lacks (`部分单位未报送：区教育局、区委统战部`).
 #}
-{% macro light_reason(kind, value, target, month, is_due='true', carried_from='null', horizon_months=12) -%}
-    {%- set light = traffic_light(kind, value, target, month, is_due, horizon_months) -%}
+{% macro light_reason(kind, value, target, month, is_due='true', carried_from='null', unreported='null', horizon_months=12) -%}
+    {%- set light = traffic_light(kind, value, target, month, is_due, unreported, horizon_months) -%}
+    {#- the milestone rule's last month of 黄: September, or 2026-09 for the plan (45 of 60 months) -#}
+    {%- set last_yellow, first_red = ('9月', '10月') if horizon_months == 12 else ('2026年9月', '2026年10月') -%}
     case
         when {{ target }} is null then '无年度目标'
         when {{ value }} is null and not ({{ is_due }}) then '未到报送期'
         when {{ value }} is null then '未报送'
+        when {{ unreported }} is not null and ({{ is_due }}) then '部分单位未报送：' || {{ unreported }}
         when {{ carried_from }} is not null then '沿用' || {{ carried_from }} || '数据'
         when {{ kind }} = 'cumulative' then
             case {{ light }}
@@ -78,8 +85,8 @@
         when {{ kind }} = 'milestone' then
             case {{ light }}
                 when '绿' then '已完成目标'
-                when '黄' then '尚未完成（9月及以前）'
-                else '10月起仍未完成'
+                when '黄' then '尚未完成（{{ last_yellow }}及以前）'
+                else '{{ first_red }}起仍未完成'
             end
         when {{ kind }} = 'rate' then
             case {{ light }}

@@ -114,3 +114,50 @@
         {{ default_expr }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#
+    An enum column whose written values stand for codes (registry Column.codes, e.g. 类型 累计 →
+    cumulative), decoded: `case <alias>.<column> when '累计' then 'cumulative' … end` (NULL for a
+    value that is none of them: the enum check flags it on raw).
+#}
+{% macro decoded(feed_id, column, relation_alias='source') -%}
+    {%- set expr = relation_alias ~ '.' ~ column -%}
+    {%- if not execute -%}{{ return('cast(null as varchar)') }}{%- endif -%}
+    {%- set codes = raw_column_node(feed_id, column).config.meta.get('codes') or {} -%}
+    {%- if not codes -%}
+        {{ exceptions.raise_compiler_error("raw." ~ feed_id ~ "." ~ column ~ " has no codes / 该列无代码对照") }}
+    {%- endif -%}
+    case {{ expr }}
+        {%- for written, code in codes.items() %}
+        when '{{ written }}' then '{{ code }}'
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+
+{# The registry's whole-number units (ingest/registry.py COUNT_UNITS: 家 个 项 场, 人 名, 人次). #}
+{% macro registry_count_units() -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set node = graph.sources['source.' ~ project_name ~ '.raw.file_register'] -%}
+    {{ return(node.source_meta.get('count_units') or node.config.meta.get('count_units', [])) }}
+{%- endmacro %}
+
+
+{#
+    A derived quantity in `unit_expr` as readers can use it (INDICATORS.md "Targets for years the plan
+    does not state"): rounded up to a whole number when the unit is a count (0.25 enterprises a year
+    is not a target), as it is otherwise. The tolerance keeps 50.000000001 at 50.
+#}
+{% macro round_up_count(expr, unit_expr) -%}
+    {%- set units = registry_count_units() -%}
+    {%- if units -%}
+    case
+        when {{ unit_expr }} in ({% for unit in units %}'{{ unit }}'{{ ', ' if not loop.last }}{% endfor %})
+            then ceil({{ expr }} - 1e-9)
+        else {{ expr }}
+    end
+    {%- else -%}
+    {{ expr }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,10 +1,11 @@
--- Every registry indicator at every period of the spine, with its value (own, or a quarterly
--- value carried forward), whether its feed was due, its annual target and the five-year inputs.
--- The lights are added by int_indicator_lights.
+-- Every indicator of each period's year (int_indicator_targets: the registry's in every year, a
+-- listed task in the years its list names it), with its value (own, or a quarterly value carried
+-- forward), whether its feed was due, its annual target, the departments a sum lacks and the
+-- five-year inputs. The lights are added by int_indicator_lights.
 with
 
-registry as (
-    select * from {{ ref('ref_indicators') }}
+indicators as (
+    select * from {{ ref('int_indicators') }}
 ),
 
 periods as (
@@ -33,17 +34,18 @@ grid as (
         periods.period_year,
         periods.period_month,
         periods.months_since_plan_start,
-        registry.indicator_id,
-        registry.kind,
-        registry.cadence,
-        registry.goal_type,
-        registry.goal_2027,
-        registry.source_feed,
+        indicators.indicator_id,
+        indicators.kind,
+        indicators.cadence,
+        indicators.goal_type,
+        indicators.goal_2027,
+        indicators.source_feed,
         coalesce(due.is_due, false) as is_due
     from periods
-    cross join registry
+    inner join targets on periods.period_year = targets.target_year
+    inner join indicators on targets.indicator_id = indicators.indicator_id
     left join due
-        on periods.period = due.period and registry.source_feed = due.feed_id
+        on periods.period = due.period and indicators.source_feed = due.feed_id
 ),
 
 -- A quarterly indicator between two releases carries the latest released value forward.
@@ -79,6 +81,7 @@ valued as (
     select
         grid.*,
         own.value as own_value,
+        own.unreported_departments,
         case when own.value is null and not grid.is_due then carried.carried_from end as carried_from,
         coalesce(own.value, case when not grid.is_due then carried.carried_value end) as value,
         targets.annual_target,
@@ -109,6 +112,7 @@ final as (
         value,
         case when value is not null then coalesce(carried_from, period) end as value_source_period,
         carried_from,
+        unreported_departments,
         annual_target,
         target_is_derived,
         case when goal_type in ('total_2027', 'level_2027') then goal_2027 end as target_2027,

@@ -1,6 +1,9 @@
 -- One row per (period, indicator) where the period has a value: the home of INDICATORS.md
--- "What value means" for every indicator of ref_indicators. Snapshot feeds give a value (maybe 0)
--- at every period they were received; a feed not received gives no row.
+-- "What value means" and "Completeness inside a value" for every indicator (int_indicators: the
+-- registry and the tasks the year's lists add). Snapshot feeds give a value (maybe 0) at every
+-- period they were received; a feed not received gives no row. `unreported_departments` names the
+-- departments a sum over departments lacks (training: reported the programme earlier in the year,
+-- sent no file for the period); NULL when the sum is complete.
 with
 
 zones as (
@@ -39,8 +42,8 @@ task_progress as (
     select * from {{ ref('stg_dept_task_progress__indicators') }}
 ),
 
-registry as (
-    select * from {{ ref('ref_indicators') }}
+indicators as (
+    select * from {{ ref('int_indicators') }}
 ),
 
 -- Zones: provincial / municipal count when 创建 or 命名; revenue and tax summed over all zones (亿元).
@@ -192,6 +195,64 @@ training_values as (
     group by period
 ),
 
+-- The programme each training indicator sums (NULL: every programme).
+training_indicators as (
+    select
+        'training_person_times' as indicator_id,
+        cast(null as varchar) as program
+    union all
+    select
+        'golden_blue_collar' as indicator_id,
+        '金蓝领' as program
+    union all
+    select
+        'social_vocational_training' as indicator_id,
+        '社会人员职业培训' as program
+    union all
+    select
+        'adult_degree_upgrade' as indicator_id,
+        '成人学历提升' as program
+),
+
+-- Who reported which programme in which period (a department's scope is its 填报单位).
+training_reports as (
+    select distinct
+        period,
+        _scope as dept_name,
+        program
+    from training
+),
+
+-- A sum is incomplete at a period with a value when a department that reported the indicator's
+-- programme (any programme for the total) earlier in the year sent no file for the period.
+training_unreported as (
+    select distinct
+        now_periods.period,
+        training_indicators.indicator_id,
+        earlier.dept_name
+    from (select distinct period from training) as now_periods
+    cross join training_indicators
+    inner join training_reports as earlier
+        on
+            {{ period_year('now_periods.period') }} = {{ period_year('earlier.period') }}
+            and now_periods.period > earlier.period
+            and (training_indicators.program is null or training_indicators.program = earlier.program)
+    where not exists (
+        select 1
+        from training_reports as sent
+        where sent.period = now_periods.period and sent.dept_name = earlier.dept_name
+    )
+),
+
+unreported as (
+    select
+        period,
+        indicator_id,
+        {{ dbt.listagg('dept_name', "'、'", 'order by dept_name') }} as unreported_departments
+    from training_unreported
+    group by period, indicator_id
+),
+
 -- 第三产业从业人员 / 全社会从业人员 × 100, at the quarters released.
 employment_values as (
     select
@@ -226,7 +287,9 @@ unpivoted as (
             union all
         {%- endfor %}
     {%- endfor %}
-    -- Department tasks: the owner department's value_ytd (another department's row only when the owner sent none).
+    -- Department tasks: only the owner department's value_ytd counts (INDICATORS.md "Completeness
+    -- inside a value"); when the owner sent nothing there is no value, whoever else wrote the task.
+    -- A key repeated within the owner's file (an error on raw) counts its first row.
     select
         period,
         indicator_id,
@@ -238,24 +301,28 @@ unpivoted as (
             cast(task_progress.value_ytd as {{ type_double() }}) as value,
             row_number() over (
                 partition by task_progress.period, task_progress.indicator_id
-                order by
-                    case when task_progress.reporting_dept = registry.owner_dept then 0 else 1 end,
-                    task_progress.reporting_dept
-            ) as preference
+                order by task_progress._row_number
+            ) as occurrence
         from task_progress
-        inner join registry
-            on task_progress.indicator_id = registry.indicator_id and registry.source_feed = 'dept_task_progress'
+        inner join indicators
+            on
+                task_progress.indicator_id = indicators.indicator_id
+                and indicators.source_feed = 'dept_task_progress'
+                and task_progress.reporting_dept = indicators.owner_dept
     ) as task_values
-    where preference = 1
+    where occurrence = 1
 ),
 
 final as (
     select
-        period,
-        indicator_id,
-        value
+        unpivoted.period,
+        unpivoted.indicator_id,
+        unpivoted.value,
+        cast(unreported.unreported_departments as varchar) as unreported_departments
     from unpivoted
-    where value is not null
+    left join unreported
+        on unpivoted.period = unreported.period and unpivoted.indicator_id = unreported.indicator_id
+    where unpivoted.value is not null
 )
 
 select * from final

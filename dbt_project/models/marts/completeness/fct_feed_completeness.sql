@@ -18,12 +18,16 @@ feeds as (
     select * from {{ ref('ref_feeds') }}
 ),
 
--- A multi-department feed is owed by every department owning one of its indicators.
+-- A multi-department feed is owed by every department owning one of its indicators in the
+-- period's year (int_indicator_years: the registry's in every year, a task a target list adds in
+-- the years its list names it).
 indicator_owners as (
     select distinct
-        source_feed as feed_id,
-        owner_dept
-    from {{ ref('ref_indicators') }}
+        years.indicator_year,
+        indicators.source_feed as feed_id,
+        indicators.owner_dept
+    from {{ ref('int_indicator_years') }} as years
+    inner join {{ ref('int_indicators') }} as indicators on years.indicator_id = indicators.indicator_id
 ),
 
 owed as (
@@ -42,7 +46,8 @@ owed as (
         indicator_owners.owner_dept as dept_name
     from due
     inner join feeds on due.feed_id = feeds.feed_id and feeds.multi_department
-    inner join indicator_owners on due.feed_id = indicator_owners.feed_id
+    inner join indicator_owners
+        on due.feed_id = indicator_owners.feed_id and {{ period_year('due.period') }} = indicator_owners.indicator_year
 ),
 
 accepted_files as (

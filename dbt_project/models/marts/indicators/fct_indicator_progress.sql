@@ -1,11 +1,12 @@
 {{ config(**period_mart_config()) }}
--- 主要指标进度表: one row per (period, indicator) for every registry indicator and every period
--- of the spine. Partitioned by period: an incremental run rebuilds the periods in
--- [var period_from, var period_to]; a full refresh builds every period.
+-- 主要指标进度表: one row per (period, indicator) of the period's year: every registry indicator
+-- at every period of the spine, a task a year's target list adds at the periods of that year.
+-- Partitioned by period: an incremental run rebuilds the periods in [var period_from, var
+-- period_to]; a full refresh builds every period.
 with
 
 registry as (
-    select * from {{ ref('ref_indicators') }}
+    select * from {{ ref('int_indicators') }}
 ),
 
 lights as (
@@ -39,7 +40,9 @@ final as (
         cast(registry.plan_ref as varchar) as plan_ref,
         cast(registry.source_feed as varchar) as source_feed,
         cast(registry.sort_order as integer) as sort_order,
-        cast(lights.value_source_period as varchar) as value_source_period
+        cast(lights.value_source_period as varchar) as value_source_period,
+        cast(lights.light_2027 as varchar) as light_2027,
+        cast(lights.light_2027_reason as varchar) as light_2027_reason
     from lights
     inner join registry on lights.indicator_id = registry.indicator_id
 )

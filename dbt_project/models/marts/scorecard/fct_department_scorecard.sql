@@ -1,6 +1,9 @@
 {{ config(**period_mart_config()) }}
 -- 争先创优晾晒表: per (period, department) the lights of the indicators it owns, the files it owed
--- and how they came, a score and a rank (rule in the yml).
+-- and how they came, a score and a rank (rule in the yml; its numbers are vars scorecard_points
+-- and scorecard_file_penalty). A department without a lit indicator is not scored nor ranked.
+{%- set points = var('scorecard_points') %}
+{%- set penalty = var('scorecard_file_penalty') %}
 with
 
 periods as (
@@ -125,12 +128,27 @@ scored as (
 with_score as (
     select
         scored.*,
+        (scored.greens + scored.yellows + scored.reds > 0) as is_ranked,
         case
             when scored.greens + scored.yellows + scored.reds > 0
-                then 100.0 * (3 * scored.greens + scored.yellows) / (3 * (scored.greens + scored.yellows + scored.reds))
-            else 100.0
+                then 100.0 * (
+                    {{ points['绿'] }} * scored.greens + {{ points['黄'] }} * scored.yellows
+                    + {{ points['红'] }} * scored.reds
+                ) / ({{ points['绿'] }} * (scored.greens + scored.yellows + scored.reds))
         end as indicator_score
     from scored
+),
+
+with_total as (
+    select
+        with_score.*,
+        case
+            when with_score.is_ranked
+                then greatest(
+                    with_score.indicator_score - {{ penalty }} * (with_score.files_late + with_score.files_missing), 0
+                )
+        end as total_score
+    from with_score
 ),
 
 final as (
@@ -147,15 +165,15 @@ final as (
         cast(files_on_time as integer) as files_on_time,
         cast(files_late as integer) as files_late,
         cast(files_missing as integer) as files_missing,
-        cast(indicator_score as double) as indicator_score,
-        cast(greatest(indicator_score - 5 * (files_late + files_missing), 0) as double) as score,
-        cast(dense_rank() over (
-            partition by period
-            order by greatest(indicator_score - 5 * (files_late + files_missing), 0) desc
-        ) as integer) as score_rank,
+        cast(indicator_score as {{ type_double() }}) as indicator_score,
+        cast(total_score as {{ type_double() }}) as score,
+        cast(case
+            when is_ranked then dense_rank() over (partition by period, is_ranked order by total_score desc)
+        end as integer) as score_rank,
         cast(red_light_indicators as varchar) as red_light_indicators,
-        cast(late_or_missing_feeds as varchar) as late_or_missing_feeds
-    from with_score
+        cast(late_or_missing_feeds as varchar) as late_or_missing_feeds,
+        cast(case when not is_ranked then '不参与排名' end as varchar) as ranking_note
+    from with_total
 )
 
 select * from final

@@ -1,11 +1,12 @@
 {{ config(**period_mart_config()) }}
--- 重点任务攻坚表: every task of 附件1 (ref_key_tasks) at every period of its year, with a status.
--- A task measured by an indicator takes it from the indicator's light and value; any other task
--- from the responsible department's 进展情况 (dept_task_progress rows whose 指标代码 is the task_id).
+-- 重点任务攻坚表: every task of each year (int_key_tasks: 附件1 for 2023, the year's target list
+-- after) at every period of its year, with a status. A task measured by an indicator takes it from
+-- the indicator's light and value; any other task from its lead department's 进展情况
+-- (dept_task_progress rows whose 指标代码 is the task_id). Only the lead department's rows count.
 with
 
 tasks as (
-    select * from {{ ref('ref_key_tasks') }}
+    select * from {{ ref('int_key_tasks') }}
 ),
 
 periods as (
@@ -35,8 +36,10 @@ indicator_progress as (
     {% endif %}
 ),
 
--- Progress rows reported for a task: under its task_id, or under its linked indicator.
--- The lead department's row comes first, then the latest 填报日期.
+-- Progress rows the lead department reported for a task in the task's year: under its task_id, or
+-- under its linked indicator (the task_id row first). The lead answers for the task: another
+-- department's row never stands in for it (INDICATORS.md "Completeness inside a value"), so a
+-- period without the lead's row is 未报送.
 reports as (
     select
         tasks.task_id,
@@ -48,13 +51,15 @@ reports as (
         row_number() over (
             partition by tasks.task_id, progress.period
             order by
-                case when progress.reporting_dept = tasks.lead_dept then 0 else 1 end,
-                progress.reported_on desc nulls last,
-                progress.reporting_dept asc
+                case when progress.indicator_id = tasks.task_id then 0 else 1 end,
+                progress._row_number asc
         ) as report_rank
     from tasks
     inner join {{ ref('stg_dept_task_progress__indicators') }} as progress
-        on tasks.task_id = progress.indicator_id or tasks.indicator_id = progress.indicator_id
+        on
+            (tasks.task_id = progress.indicator_id or tasks.indicator_id = progress.indicator_id)
+            and tasks.lead_dept = progress.reporting_dept
+            and tasks.task_year = {{ period_year('progress.period') }}
 ),
 
 period_report as (
@@ -68,7 +73,7 @@ task_periods as (
         periods.period,
         periods.period_month
     from tasks
-    inner join periods on {{ period_year('tasks.due_month') }} = periods.period_year
+    inner join periods on tasks.task_year = periods.period_year
 ),
 
 -- The latest note of the task's year up to each period (a quiet month shows the last thing said).
