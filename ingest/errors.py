@@ -56,6 +56,9 @@ class FeedRejection(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self):  # sent back from the reader's child process
+        return FeedRejection, (self.cause_zh, self.cause_en, self.file_name, self.sheet, self.row, self.column)
+
 
 class FileWarning(str):
     """Something in a file that was read but not taken as it stood (a column not read, a row
