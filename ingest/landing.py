@@ -236,12 +236,12 @@ def survey_inbox(inbox: Path) -> InboxSurvey:
         for entry in entries:
             path = Path(entry.path)
             feed_id = folder.name if depth == 1 and folder.name in FEEDS else None
-            if entry.name.startswith("~$"):
+            if "\\" in entry.name:
+                ignore(path, "文件名含路径分隔符", "the name holds path separators")
+            elif entry.name.startswith("~$"):
                 ignore(path, "Excel锁定文件", "an Excel lock file")
             elif entry.name.startswith("."):
                 ignore(path, "隐藏文件", "a hidden file")
-            elif "\\" in entry.name:
-                ignore(path, "文件名含路径分隔符", "the name holds path separators")
             elif entry.is_symlink():
                 if not _within(path, inbox):
                     survey.candidates.append((path, feed_id))  # refused by landing, unread
