@@ -25,7 +25,7 @@ MARKUP_NAME = "[bold red]固定\x1b[2J\x1b[31m投资[link=x]202406.csv"  # no "/
 
 
 def build_corpus(root: Path) -> dict[str, Path]:
-    inbox, fai = root / "home" / "inbox", root / "home" / "inbox" / "stats_fai"
+    fai = root / "home" / "inbox" / "stats_fai"
     fai.mkdir(parents=True)
     outside = root / "outside" / "固定资产投资202407.csv"
     outside.parent.mkdir()
@@ -59,7 +59,7 @@ def build_corpus(root: Path) -> dict[str, Path]:
 
 
 def test_crafted_files_land_beside_good_ones_and_the_process_never_dies(tmp_path):
-    files = build_corpus(tmp_path)
+    build_corpus(tmp_path)
     home = tmp_path / "home"
     env = {**os.environ, "SVCMON_HOME": str(home), "COLUMNS": "1000", "PYTHONPATH": str(REPO)}
     env.pop("SVCMON_INBOX", None)
