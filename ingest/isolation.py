@@ -164,3 +164,11 @@ def read_isolated(path: Path | str, feed_id: str, *, file_name: str | None = Non
             _shared = ReaderProcess()
             atexit.register(_shared.close)
         return _shared.read(path, feed_id, file_name=file_name or Path(path).name, limits=limits)
+
+
+def shutdown() -> None:
+    """End this process's reading child now (it ends with the process otherwise)."""
+    global _shared
+    with _lock:
+        if _shared is not None:
+            _shared.close()
