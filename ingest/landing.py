@@ -45,11 +45,11 @@ CREATE TABLE IF NOT EXISTS raw.file_register (
     submitted_on DATE,
     row_count INTEGER,
     claimed_on DATE,
-    file_name_bytes BLOB
+    file_name_bytes BYTEA
 )"""
 
 # Columns added to the register after warehouses were first landed into (added on connect).
-REGISTER_ADDED_COLUMNS = (("claimed_on", "DATE"), ("file_name_bytes", "BLOB"))
+REGISTER_ADDED_COLUMNS = (("claimed_on", "DATE"), ("file_name_bytes", "BYTEA"))
 REGISTER_COLUMNS = ("file_sha256", "feed_id", "file_name", "archive_path", "sheet", "period", "status", "reason",
                     "received_at", "submitted_on", "row_count", "claimed_on", "file_name_bytes")
 

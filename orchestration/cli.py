@@ -95,9 +95,9 @@ def _report_paths(run) -> list[Path]:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
 
-def plain(value: object) -> Text:
+def plain(value: object, style: str = "") -> Text:
     """User text (file names, cells, reasons) as it is: no Rich markup, control characters escaped."""
-    return Text(_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(value)))
+    return Text(_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(value)), style=style)
 
 
 _LANDING_LABELS = {"accepted": ("接收 accepted", "green"), "rejected": ("退回 rejected", "red"),
@@ -329,11 +329,11 @@ def status(
     # Which departments: the same rows as the quality report's 报送完整性 section.
     for r in rows:
         if r["late_departments"]:
-            console.print(f"{r['period']} 迟报 late: [yellow]{'、'.join(r['late_departments'])}[/yellow]")
+            console.print(Text(f"{r['period']} 迟报 late: ").append(plain("、".join(r["late_departments"]), "yellow")))
             for arrival in r.get("late_arrivals", []):
                 console.print(plain(f"  {arrival}"))
         if r["missing_departments"]:
-            console.print(f"{r['period']} 缺报 missing: [red]{'、'.join(r['missing_departments'])}[/red]")
+            console.print(Text(f"{r['period']} 缺报 missing: ").append(plain("、".join(r["missing_departments"]), "red")))
 
 
 def _ensure_completeness_model() -> None:
