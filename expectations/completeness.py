@@ -28,7 +28,8 @@ def completeness_rows(con: Warehouse, periods: list[str]) -> list[dict[str, Any]
     unasked, then by name.
 
     Columns: period, feed_id, feed_name_zh, scope, dept_name, is_owed, due_date, is_due,
-    is_period_closed, as_of_date, file_name, file_sha256, submitted_on, received_at, state
+    is_period_closed, as_of_date, file_name, file_sha256, submitted_on (received: landed), claimed_on
+    (the 填报日期 the file states), received_at, state
     ('on_time' | 'late' | 'missing' | 'not_yet_due'), state_zh.
     """
     if not periods or not completeness_built(con):

@@ -17,7 +17,7 @@ import jinja2
 from expectations.checks import MART_TARGET
 from expectations.completeness import completeness_built, completeness_rows
 from expectations.gate import GATE_STATUS_ZH, GateResult, evaluate_gate
-from expectations.runner import check_periods, load_current_rows
+from expectations.runner import check_periods, load_current_rows, mask_text
 from expectations.store import CheckResult, ensure_quality_schema
 from ingest.registry import FEEDS, Feed, month_end
 from ingest.warehouse import Warehouse
@@ -85,6 +85,7 @@ class CompletenessRow:
     file_name: str | None
     submitted_on: dt.date | None
     status: str  # the model's state_zh: 按时 / 迟报 / 未报送 / 未到截止日
+    claimed_on: dt.date | None = None  # the 填报日期 the file states (its claim, not judged by)
 
 
 @dataclass
@@ -110,6 +111,7 @@ class ReportData:
     revisions: list[dict[str, Any]]
     last_published_at: dt.datetime | None
     signoffs: list[Any] = field(default_factory=list)
+    file_warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _feed_of(result: CheckResult) -> Feed | None:
@@ -149,7 +151,7 @@ def _completeness(con: Warehouse, period: str) -> tuple[list[CompletenessRow] | 
         return None, None
     rows = completeness_rows(con, [period])
     return ([CompletenessRow(r["feed_name_zh"], r["dept_name"], r["due_date"], r["file_name"], r["submitted_on"],
-                             r["state_zh"]) for r in rows],
+                             r["state_zh"], r.get("claimed_on")) for r in rows],
             rows[0]["as_of_date"] if rows else None)
 
 
@@ -199,6 +201,17 @@ def _revisions(con: Warehouse, period: str, since: dt.datetime | None) -> list[d
              "file_name": n} for f, s, v, r, n in rows]
 
 
+def _file_warnings(con: Warehouse, period: str) -> list[dict[str, Any]]:
+    """What the reader did not take as it stood in the period's accepted files (`raw.file_warnings`),
+    by file and Excel row; text that looks like personal data is masked as in the samples."""
+    if not con.table_exists("raw", "file_warnings"):
+        return []
+    rows = con.execute(
+        "SELECT file_name, sheet, row_number, column_name, cause_zh, cause_en FROM raw.file_warnings "
+        "WHERE period = ? ORDER BY file_name, file_sha256, row_number NULLS FIRST, column_name", [period]).records()
+    return [{**r, "cause_zh": mask_text(r["cause_zh"]), "cause_en": mask_text(r["cause_en"])} for r in rows]
+
+
 def _reading_order(result: CheckResult) -> tuple:
     """Findings in the data first, then model checks, then what is missing or late."""
     rank = {"gx": 0, "dbt": 1, "completeness": 2}[result.source] if result.source in ("gx", "dbt", "completeness") else 3
@@ -226,6 +239,7 @@ def report_data(con: Warehouse, period: str) -> ReportData:
         revisions=_revisions(con, period, last_published),
         last_published_at=last_published,
         signoffs=gate.signoffs,
+        file_warnings=_file_warnings(con, period),
     )
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import itertools
 import json
+import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -150,8 +151,40 @@ def mask_personal(value: Any) -> Any:
     return value[0] + "*" * (len(value) - 1)
 
 
-def _sample(row: dict[str, Any], show: tuple[str, ...], personal: frozenset[str] = frozenset()) -> dict[str, Any]:
-    return {k: mask_personal(row.get(k)) if k in personal else row.get(k) for k in (*LINEAGE_SHOWN, *show)}
+# Personal data by its look, in whatever column it was typed (an ID number in 工作单位统一社会信用代码):
+# an 18-digit resident ID number (or a 15-digit old one) with a plausible birth date, a mobile number.
+_ID_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z])(?:[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]"
+    r"|[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3})(?![0-9A-Za-z])")
+_PHONE = re.compile(r"(?<!\d)(?:(?:\+|00)?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
+
+
+def mask_text(value: Any, personal_values: frozenset[str] = frozenset()) -> Any:
+    """`value` with whatever looks like a resident ID number or a mobile number masked, and any
+    value of a personal-data column of the rows (`personal_values`, e.g. a name) masked wherever
+    it appears. A number typed for a phone (13812345678.0) is masked as its digits."""
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1e9:
+        digits = str(int(value))
+        return mask_text(digits, personal_values) if (_ID_NUMBER.fullmatch(digits) or _PHONE.fullmatch(digits)) \
+            else value
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**9:
+        return mask_text(float(value), personal_values)
+    if not isinstance(value, str) or not value:
+        return value
+    text = _ID_NUMBER.sub(lambda m: mask_personal(m.group()), value)
+    text = _PHONE.sub(lambda m: mask_personal(m.group()), text)
+    for personal in sorted(personal_values, key=len, reverse=True):
+        if personal and personal in text:
+            text = text.replace(personal, mask_personal(personal))
+    return text
+
+
+def _sample(row: dict[str, Any], show: tuple[str, ...], personal: frozenset[str] = frozenset(),
+            personal_values: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The sample of a failing row: personal-data columns masked whole, every other value masked
+    where it looks like personal data (`mask_text`)."""
+    return {k: mask_personal(row.get(k)) if k in personal else mask_text(row.get(k), personal_values)
+            for k in (*LINEAGE_SHOWN, *show)}
 
 
 # --- per-feed checks -------------------------------------------------------------------
@@ -172,6 +205,9 @@ def _feed_results(con: Warehouse, feed: Feed, periods: list[str], history_of: Ca
     gx_failing = gx_engine().failing_row_ids(f"raw.{feed.feed_id}", suite, data)
 
     personal = frozenset(c.field for c in feed.columns if c.pii)
+    # Names (and IDs, phones) of the personal columns, masked wherever else they were typed.
+    personal_values = frozenset(str(v).strip() for f in personal if f in data.columns
+                                for v in data[f].dropna().unique() if len(str(v).strip()) >= 2)
     charged_files = vintages[["file_sha256", "period"]].drop_duplicates()
     results = []
     for check in suite:
@@ -182,7 +218,8 @@ def _feed_results(con: Warehouse, feed: Feed, periods: list[str], history_of: Ca
         by_file = {sha: group for sha, group in failing.groupby("_file_sha256")} if len(failing) else {}
         for sha, period in charged_files.itertuples(index=False):
             rows = by_file.get(sha)
-            samples = [] if rows is None else [_sample(r, check.show, personal) for r in rows.to_dict("records")]
+            samples = [] if rows is None else [_sample(r, check.show, personal, personal_values)
+                                               for r in rows.to_dict("records")]
             results.append(make(period=period, target=check.target, check=check, failing=len(samples),
                                 samples=samples, file_sha256=sha, source="gx"))
     return results

@@ -29,6 +29,7 @@ from ingest.registry import (
     DUCKDB_TYPES,
     FEEDS,
     LINEAGE_COLUMNS,
+    PERSON_KEY,
     UNITS,
     Column,
     Feed,
@@ -93,6 +94,10 @@ def _feed_columns(feed: Feed) -> list[dict]:
     for column in feed.department_columns:
         out.append({"name": column.canonical_field,
                     "description": f"{column.header}（规范名称，无法识别时为空；落地时解析）",
+                    "data_type": DUCKDB_TYPES["text"].lower()})
+    if feed.person_id_field:
+        out.append({"name": PERSON_KEY,
+                    "description": "HMAC-SHA256(本装置密钥, 规范化的公民身份号码)，落地时计算 / computed at landing",
                     "data_type": DUCKDB_TYPES["text"].lower()})
     out += [{"name": name, "data_type": type_.lower()} for name, type_ in LINEAGE_COLUMNS]
     return out

@@ -55,3 +55,33 @@ class FeedRejection(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def __reduce__(self):  # sent back from the reader's child process
+        return FeedRejection, (self.cause_zh, self.cause_en, self.file_name, self.sheet, self.row, self.column)
+
+
+class FileWarning(str):
+    """Something in a file that was read but not taken as it stood (a column not read, a row
+    after the notes, an unreadable 填报日期…). The file is still accepted; the warning is stored
+    with it (`raw.file_warnings`) and shown in `svcmon land` and the quality report.
+
+    It is the bilingual sentence itself (`中文 / English`), with its parts as attributes.
+    """
+
+    cause_zh: str
+    cause_en: str
+    row: int | None
+    column: str | None
+
+    def __new__(cls, cause_zh: str, cause_en: str, *, row: int | None = None,
+                column: str | None = None) -> FileWarning:
+        self = super().__new__(cls, f"{cause_zh} / {cause_en}")
+        self.cause_zh, self.cause_en, self.row, self.column = cause_zh, cause_en, row, column
+        return self
+
+    def __reduce__(self):  # pickled across the reader's child process
+        return _file_warning, (self.cause_zh, self.cause_en, self.row, self.column)
+
+
+def _file_warning(cause_zh: str, cause_en: str, row: int | None, column: str | None) -> FileWarning:
+    return FileWarning(cause_zh, cause_en, row=row, column=column)

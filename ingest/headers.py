@@ -1,8 +1,8 @@
 """Finding a feed's table in a sheet (FEEDS.md "Finding the table").
 
 Header cells match the registry's headers and aliases ignoring white space, full-width /
-half-width forms, underscores, `*` marks and a trailing unit in brackets
-(`营业收入（万元）`). `营业收入_1-N月` in the registry stands for any N.
+half-width forms, underscores, `*` marks and a unit in brackets at the end of any part of a
+header path (`营业收入（万元）`, `营业收入（万元）` merged over `本年累计`). `营业收入_1-N月` in the registry stands for any N.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ class HeaderColumn:
     field: str
     index: int  # 0-based column index in the sheet
     header: str  # as written (two-row headers joined with `_`)
-    unit: str | None  # the unit written in the header bracket, if any
+    unit: str | None  # the unit written in the column's own header bracket, if any
+    parent_units: tuple[str, ...] = ()  # units written over it by parent headers, nearest first
 
 
 @dataclass
@@ -61,8 +62,28 @@ def _cell_text(value: object) -> str:
 
 
 def split_header(text: object) -> tuple[str, str | None]:
-    """(matching key, unit written in a trailing bracket or None) of one header cell."""
-    key = "".join(_cell_text(text).split()).strip("*※")
+    """(matching key, unit written in brackets or None) of one header cell or header path: the
+    unit of the cell itself, else the nearest a parent states (see `header_units`)."""
+    key, own, parents = header_units(text)
+    return key, own or next(iter(parents), None)
+
+
+def header_units(text: object) -> tuple[str, str | None, tuple[str, ...]]:
+    """(matching key, the unit the column's own cell writes, units its parents write, nearest
+    first) of a header path. A two-row header reads `parent_child`: `营业收入（万元）` merged over
+    `本年累计` states 万元 for that column as a parent (a parent's unit applies to the columns of
+    its dimension, like a `单位：` line; `增速` under `营业收入（万元）` stays a percentage)."""
+    text = "".join(_cell_text(text).split()).strip("*※")
+    parts = [_split_part(part) for part in text.split("_")]
+    key = DASHES.sub("-", "".join(k for k, _ in parts)).strip(":：")
+    own = parts[-1][1]
+    parents = tuple(u for _, u in reversed(parts[:-1]) if u)
+    return key, own, parents
+
+
+def _split_part(key: str) -> tuple[str, str | None]:
+    """One part of a header path without its trailing brackets and `%`, and the unit they name."""
+    key = key.strip("*※")
     unit = None
     while m := _TRAILING_BRACKET.search(key):
         inner = m.group(1).removeprefix("单位").lstrip(":：")
@@ -72,7 +93,6 @@ def split_header(text: object) -> tuple[str, str | None]:
     if key.endswith("%") and len(key) > 1:
         unit = unit or "%"
         key = key[:-1]
-    key = DASHES.sub("-", key).replace("_", "").strip(":：")
     return key, unit
 
 
@@ -138,13 +158,14 @@ def _combine(parent: Sequence[object], child: Sequence[object]) -> list[tuple[st
     return names
 
 
-def match_names(names: Sequence[object], index: HeaderIndex, row_index: int, n_rows: int) -> HeaderMatch:
+def match_names(names: Sequence[object], index: HeaderIndex, row_index: int, n_rows: int,
+                optional: frozenset[str] = frozenset()) -> HeaderMatch:
     match = HeaderMatch(row_index=row_index, n_rows=n_rows)
     for col, name in enumerate(names):
         written = _cell_text(name)
         if not written:
             continue
-        key, unit = split_header(written)
+        key, unit, parent_units = header_units(written)
         field_name = index.field_for(key)
         if field_name is None:
             if key in PERIOD_HEADERS and match.period_index is None:
@@ -154,26 +175,29 @@ def match_names(names: Sequence[object], index: HeaderIndex, row_index: int, n_r
         elif field_name in match.columns:
             match.duplicates.append((col, written, field_name))
         else:
-            match.columns[field_name] = HeaderColumn(field_name, col, written, unit)
-    match.missing_required = tuple(f for f in index.feed.required_fields if f not in match.columns)
+            match.columns[field_name] = HeaderColumn(field_name, col, written, unit, parent_units)
+    match.missing_required = tuple(f for f in index.feed.required_fields
+                                   if f not in match.columns and f not in optional)
     return match
 
 
 def find_header(
-    rows: Sequence[Sequence[object]], feed: Feed, *, search_rows: int = HEADER_SEARCH_ROWS
+    rows: Sequence[Sequence[object]], feed: Feed, *, search_rows: int = HEADER_SEARCH_ROWS,
+    optional: frozenset[str] = frozenset(),
 ) -> HeaderMatch:
-    """The first row (within `search_rows`) holding all the feed's required columns, read as a
-    single or a two-row header. When there is none, the best partial match is returned
-    (`complete` is False and `missing_required` names what is missing)."""
+    """The first row (within `search_rows`) holding all the feed's required columns (but those
+    in `optional`, given elsewhere in the file), read as a single or a two-row header. When
+    there is none, the best partial match is returned (`complete` is False and
+    `missing_required` names what is missing)."""
     index = HeaderIndex(feed)
     best: HeaderMatch | None = None
     limit = min(search_rows, len(rows))
     for r in range(limit):
-        single = match_names(rows[r], index, r, 1)
+        single = match_names(rows[r], index, r, 1, optional)
         candidates = [single]
         if r + 1 < len(rows):
             combined = _combine(rows[r], rows[r + 1])
-            two = match_names([name for name, _ in combined], index, r, 2)
+            two = match_names([name for name, _ in combined], index, r, 2, optional)
             # Two rows only when a joined name matched: a blank or title row above a
             # one-row header is not a parent row.
             joined = any(combined[c.index][1] for c in two.columns.values())

@@ -3,23 +3,30 @@
 One file is one transaction: a rejection or a crash leaves nothing of it in `raw`.
 The same bytes accepted twice for a feed are a no-op; a rejected file's bytes are
 judged afresh wherever they arrive.
+
+The archive is what was read: a file's bytes are read once, into a temporary copy in the
+archive folder that is hashed while it is written, parsed (in the reading child process of
+`ingest.isolation`, so no file can end the run) and renamed into place; a file that changed
+while it was copied is left for the next run. A link out of the inbox is refused unread.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import shutil
+import os
+import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
-from ingest import reference, settings, warehouse
-from ingest.errors import FeedRejection
-from ingest.reader import ParsedFile, read_feed_file
-from ingest.registry import FEEDS, Feed, raw_table_columns
+from ingest import pii, reference, settings, warehouse
+from ingest.errors import FeedRejection, FileWarning
+from ingest.isolation import read_isolated
+from ingest.reader import ParsedFile
+from ingest.registry import FEEDS, PERSON_KEY, Feed, raw_table_columns
 from ingest.warehouse import Warehouse
 
 ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
@@ -36,7 +43,29 @@ CREATE TABLE IF NOT EXISTS raw.file_register (
     reason VARCHAR,
     received_at TIMESTAMP NOT NULL,
     submitted_on DATE,
-    row_count INTEGER
+    row_count INTEGER,
+    claimed_on DATE,
+    file_name_bytes BYTEA
+)"""
+
+# Columns added to the register after warehouses were first landed into (added on connect).
+REGISTER_ADDED_COLUMNS = (("claimed_on", "DATE"), ("file_name_bytes", "BYTEA"))
+REGISTER_COLUMNS = ("file_sha256", "feed_id", "file_name", "archive_path", "sheet", "period", "status", "reason",
+                    "received_at", "submitted_on", "row_count", "claimed_on", "file_name_bytes")
+
+# What the reader read but did not take as it stood (FEEDS.md "nothing dropped unseen"): stored
+# with the accepted file, shown by `svcmon land` and in the quality report of its period.
+WARNINGS_DDL = """
+CREATE TABLE IF NOT EXISTS raw.file_warnings (
+    file_sha256 VARCHAR NOT NULL,
+    feed_id VARCHAR NOT NULL,
+    file_name VARCHAR NOT NULL,
+    sheet VARCHAR,
+    period VARCHAR,
+    row_number INTEGER,
+    column_name VARCHAR,
+    cause_zh VARCHAR NOT NULL,
+    cause_en VARCHAR NOT NULL
 )"""
 
 VINTAGES_DDL = """
@@ -67,15 +96,48 @@ WHERE vintage_rank = 1"""
 
 @dataclass
 class LandingResult:
-    file_name: str
+    file_name: str  # as shown: a name that is not UTF-8 with replacement characters
     feed_id: str | None
-    status: str  # accepted | rejected | duplicate
+    status: str  # accepted | rejected | duplicate | deferred (changed while landing: next run)
     sha256: str | None = None
     period: str | None = None
     scopes: tuple[str, ...] = ()
     vintage: int | None = None
     rows: int = 0
     reason: str | None = None
+    warnings: tuple[FileWarning, ...] = ()
+
+
+@dataclass(frozen=True)
+class IgnoredFile:
+    """Something in the inbox that is not a submission (hidden, a lock file, a name with path
+    separators, not a regular file): listed, never read."""
+
+    path: Path
+    file_name: str
+    reason: str
+
+
+class LandingResults(list):
+    """The results of landing an inbox, one per file judged (a list), and `ignored`: what the
+    inbox holds that is not a submission."""
+
+    def __init__(self, results: Iterable[LandingResult] = (), ignored: Iterable[IgnoredFile] = ()) -> None:
+        super().__init__(results)
+        self.ignored: list[IgnoredFile] = list(ignored)
+
+
+@dataclass
+class InboxSurvey:
+    candidates: list[tuple[Path, str | None]] = field(default_factory=list)
+    ignored: list[IgnoredFile] = field(default_factory=list)
+
+
+def display_name(name: str | bytes) -> str:
+    """A file name as text: names are stored and shown losslessly decodable — the exact bytes go
+    to `file_name_bytes`, and a name that is not UTF-8 reads with replacement characters."""
+    raw = name if isinstance(name, bytes) else os.fsencode(name)
+    return raw.decode("utf-8", "replace")
 
 
 def connect(path: Path | str | None = None) -> Warehouse:
@@ -88,6 +150,13 @@ def connect(path: Path | str | None = None) -> Warehouse:
 def ensure_raw_schema(con: Warehouse) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(REGISTER_DDL)
+    present = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'file_register'"
+    ).fetchall()}
+    for name, type_ in REGISTER_ADDED_COLUMNS:
+        if name not in present:
+            con.execute(f"ALTER TABLE raw.file_register ADD COLUMN {name} {type_}")
+    con.execute(WARNINGS_DDL)
     con.execute(VINTAGES_DDL)
     con.execute(CURRENT_VINTAGES_DDL)
     for feed in FEEDS.values():
@@ -98,7 +167,8 @@ def ensure_raw_schema(con: Warehouse) -> None:
 
 def _add_missing_columns(con: Warehouse, feed: Feed) -> None:
     """A warehouse landed before a registry column existed gets it; a new `<field>_canonical`
-    is filled from the names as written, so older vintages read like new ones."""
+    is filled from the names as written and a new `person_key` from the ID numbers, so older
+    vintages read like new ones."""
     present = {r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
         [feed.feed_id]).fetchall()}
@@ -106,6 +176,14 @@ def _add_missing_columns(con: Warehouse, feed: Feed) -> None:
         if name in present:
             continue
         con.execute(f'ALTER TABLE raw.{feed.feed_id} ADD COLUMN "{name}" {type_}')
+        if name == PERSON_KEY:
+            key = pii.secret()
+            id_field = feed.person_id_field
+            for (value,) in con.execute(f'SELECT DISTINCT "{id_field}" FROM raw.{feed.feed_id} '
+                                        f'WHERE "{id_field}" IS NOT NULL').fetchall():
+                con.execute(f'UPDATE raw.{feed.feed_id} SET "{name}" = ? WHERE "{id_field}" = ?',
+                            [pii.person_key(value, key), value])
+            continue
         column = next((c for c in feed.department_columns if c.canonical_field == name), None)
         if column is None:
             continue
@@ -126,19 +204,68 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _within(path: Path, root: Path) -> bool:
+    try:
+        Path(os.path.realpath(path)).relative_to(os.path.realpath(root))
+    except ValueError:
+        return False
+    return True
+
+
+def link_outside(path: Path, inbox: Path) -> bool:
+    """A link whose target is outside the inbox: refused, its target never read."""
+    return path.is_symlink() and not _within(path, inbox)
+
+
+def survey_inbox(inbox: Path) -> InboxSurvey:
+    """What the inbox holds: candidate submissions with the feed their folder names (None: not
+    in a known feed folder; landing rejects them), and what is not a submission, listed as
+    ignored: Excel lock files `~$…`, hidden files and folders, names with path separators
+    (`..\\..\\x.csv`), links to folders, anything not a regular file. A link out of the inbox is
+    a candidate, so that landing refuses it with a reason; no folder link is followed."""
+    survey = InboxSurvey()
+    if not inbox.exists():
+        return survey
+
+    def ignore(path: Path, zh: str, en: str) -> None:
+        survey.ignored.append(IgnoredFile(path, display_name(path.name), f"{zh} / {en}"))
+
+    def walk(folder: Path, depth: int) -> None:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: os.fsencode(e.name))
+        for entry in entries:
+            path = Path(entry.path)
+            feed_id = folder.name if depth == 1 and folder.name in FEEDS else None
+            if "\\" in entry.name:
+                ignore(path, "文件名含路径分隔符", "the name holds path separators")
+            elif entry.name.startswith("~$"):
+                ignore(path, "Excel锁定文件", "an Excel lock file")
+            elif entry.name.startswith("."):
+                ignore(path, "隐藏文件", "a hidden file")
+            elif entry.is_symlink():
+                if not _within(path, inbox):
+                    survey.candidates.append((path, feed_id))  # refused by landing, unread
+                elif os.path.isdir(path):
+                    ignore(path, "指向文件夹的链接，不跟随", "a link to a folder, not followed")
+                elif not os.path.isfile(path):
+                    ignore(path, "不是普通文件", "not a regular file")
+                else:
+                    survey.candidates.append((path, feed_id))
+            elif entry.is_dir(follow_symlinks=False):
+                walk(path, depth + 1)
+            elif not entry.is_file(follow_symlinks=False):
+                ignore(path, "不是普通文件", "not a regular file")
+            else:
+                survey.candidates.append((path, feed_id))
+
+    walk(inbox, 0)
+    return survey
+
+
 def scan_inbox(inbox: Path) -> list[tuple[Path, str | None]]:
     """Every candidate file with the feed its folder names (None: not in a known feed folder).
-    Excel lock files (`~$…`) and hidden files are not submissions."""
-    found: list[tuple[Path, str | None]] = []
-    if not inbox.exists():
-        return found
-    for path in sorted(inbox.rglob("*")):
-        rel = path.relative_to(inbox)
-        if not path.is_file() or any(part.startswith((".", "~$")) for part in rel.parts):
-            continue
-        feed_id = rel.parts[0] if len(rel.parts) == 2 and rel.parts[0] in FEEDS else None
-        found.append((path, feed_id))
-    return found
+    What is not a submission is left out (see `survey_inbox`)."""
+    return survey_inbox(inbox).candidates
 
 
 def scope_of(feed: Feed, row: Mapping) -> str:
@@ -150,11 +277,14 @@ def scope_of(feed: Feed, row: Mapping) -> str:
     return reference.canonical_department(written) or reference.normalise_name(written)
 
 
-def derived_values(feed: Feed, row: Mapping) -> dict[str, str | None]:
+def derived_values(feed: Feed, row: Mapping, pii_secret: bytes | None = None) -> dict[str, str | None]:
     """What landing stores beside a parsed row's own fields: each department column's canonical
-    name (`<field>_canonical`, None when it does not resolve) and the row's `_scope`. Department
-    names are resolved here once; staging and the checks read the stored columns."""
+    name (`<field>_canonical`, None when it does not resolve), the `person_key` of a feed with a
+    resident ID number (`pii_secret`: the installation's unless given) and the row's `_scope`.
+    Department names are resolved here once; staging and the checks read the stored columns."""
     values = {c.canonical_field: reference.canonical_department(row.get(c.field)) for c in feed.department_columns}
+    if feed.person_id_field:
+        values[PERSON_KEY] = pii.person_key(row.get(feed.person_id_field), pii_secret)
     values["_scope"] = scope_of(feed, row)
     return values
 
@@ -167,21 +297,44 @@ def _already_accepted(con: Warehouse, feed_id: str, sha: str) -> bool:
 
 
 def _register(con, *, sha, feed_id, file_name, archive, sheet, period, status, reason,
-              received_at, submitted_on, row_count) -> None:
+              received_at, submitted_on, row_count, claimed_on=None, file_name_bytes=None) -> None:
+    columns = ", ".join(REGISTER_COLUMNS)
     con.execute(
-        "INSERT INTO raw.file_register VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [sha, feed_id, file_name, archive, sheet, period, status, reason, received_at, submitted_on, row_count],
+        f"INSERT INTO raw.file_register ({columns}) VALUES ({', '.join('?' * len(REGISTER_COLUMNS))})",
+        [sha, feed_id, file_name, archive, sheet, period, status, reason, received_at, submitted_on, row_count,
+         claimed_on, file_name_bytes],
     )
 
 
-def _archive(path: Path, feed_id: str, sha: str, archive_root: Path) -> Path:
-    target = archive_root / feed_id / f"{sha}{path.suffix.lower()}"
-    if not target.exists():  # never overwritten: same name means same bytes
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".part")
-        shutil.copyfile(path, tmp)
-        tmp.replace(target)
-    return target
+TEMP_PREFIX = ".landing-"
+
+
+def _copy_and_hash(path: Path, folder: Path) -> tuple[Path, str]:
+    """One read of `path`: copied to a temporary file in `folder` (the archive folder of its
+    feed) and hashed on the way. The copy is what is parsed and archived."""
+    folder.mkdir(parents=True, exist_ok=True)
+    temp = folder / f"{TEMP_PREFIX}{uuid.uuid4().hex}{path.suffix.lower()}"
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as source, open(temp, "xb") as copy:
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+                copy.write(chunk)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp, digest.hexdigest()
+
+
+def _unchanged(before: os.stat_result, after: os.stat_result) -> bool:
+    return (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
+
+
+def clean_temporary_copies(archive_root: Path) -> None:
+    """Copies a killed run left in the archive folders (never archived, never registered)."""
+    if archive_root.is_dir():
+        for temp in archive_root.glob(f"*/{TEMP_PREFIX}*"):
+            temp.unlink(missing_ok=True)
 
 
 def _raw_arrow(feed: Feed, parsed: ParsedFile, sha: str, scopes: list[str], ingested_at: dt.datetime) -> pa.Table:
@@ -195,8 +348,9 @@ def _raw_arrow(feed: Feed, parsed: ParsedFile, sha: str, scopes: list[str], inge
         "_ingested_at": ingested_at,
     }
     data: dict[str, list] = {name: [] for name, _ in columns}
+    key = pii.secret() if feed.person_id_field else None
     for row, scope in zip(parsed.rows, scopes, strict=True):
-        derived = {**derived_values(feed, row), "_scope": scope}
+        derived = {**derived_values(feed, row, key), "_scope": scope}
         for name, _ in columns:
             if name in derived:
                 data[name].append(derived[name])
@@ -240,20 +394,27 @@ def land_file(
     archive_root: Path | None = None,
     received_at: dt.datetime | None = None,
     submitted_on: dt.date | None = None,
+    history: bool = False,
     file_name: str | None = None,
+    inbox: Path | None = None,
 ) -> LandingResult:
     """Judge and land one file. Never raises for bad input: the result says why.
 
+    A file counts as received when it is landed (`received_at`, now). `submitted_on` gives the
+    submission date explicitly; `history` (loading history on purpose) takes each file's own
+    填报日期 for it. Without either, the submission date is the landing date and the 填报日期 is
+    only the department's claim (`claimed_on`).
+
     `file_name` is the name the department gave the file when `path` is another copy of it
     (an archive copy being re-landed): lineage and the period in the name come from it.
+    `inbox` (default the configured one) is where links may point.
     """
     received_at = received_at or dt.datetime.now()
     archive_root = archive_root or settings.archive_path()
-    name = file_name or path.name
+    given = file_name if file_name is not None else path.name
+    name, name_bytes = display_name(given), os.fsencode(given)
 
-    sha = sha256_of(path)
-
-    def reject(reason: str) -> LandingResult:
+    def reject(reason: str, sha: str) -> LandingResult:
         seen = con.execute(
             "SELECT count(*) FROM raw.file_register WHERE file_sha256 = ? AND feed_id IS NOT DISTINCT FROM ?"
             " AND file_name = ? AND status = 'rejected' AND reason = ?",
@@ -262,32 +423,48 @@ def land_file(
         if not seen:  # the same verdict on the same file is recorded once
             _register(con, sha=sha, feed_id=feed_id, file_name=name, archive=None, sheet=None, period=None,
                       status="rejected", reason=reason, received_at=received_at,
-                      submitted_on=submitted_on or received_at.date(), row_count=0)
+                      submitted_on=submitted_on or received_at.date(), row_count=0, file_name_bytes=name_bytes)
         return LandingResult(name, feed_id, "rejected", sha, reason=reason)
 
+    if link_outside(path, inbox or settings.inbox_path()):
+        # Never read: the register keys it by the link's target instead of its bytes.
+        target = os.fsencode(os.readlink(path))
+        return reject(FeedRejection(
+            "链接指向收件箱之外，拒收且未读取其目标",
+            "a link to a file outside the inbox; refused, its target was not read",
+            file_name=name).message, hashlib.sha256(b"link:" + target).hexdigest())
     if feed_id is None:
         return reject(FeedRejection(
             "文件不在已知报表目录中（收件箱应为 inbox/<报表代码>/文件）",
             f"file is not in a known feed folder (expected inbox/<feed_id>/<file>; feeds: {', '.join(FEEDS)})",
-            file_name=name).message)
+            file_name=name).message, sha256_of(path))
     if path.suffix.lower() not in ALLOWED_SUFFIXES:
+        suffix = display_name(path.suffix)
         return reject(FeedRejection(
-            f"不支持的文件类型「{path.suffix or '无扩展名'}」，请报送 .xlsx、.xls 或 .csv 文件",
-            f"file type {path.suffix or '(none)'!r} is not accepted; send .xlsx, .xls or .csv",
-            file_name=name).message)
+            f"不支持的文件类型「{suffix or '无扩展名'}」，请报送 .xlsx、.xls 或 .csv 文件",
+            f"file type {suffix or '(none)'!r} is not accepted; send .xlsx, .xls or .csv",
+            file_name=name).message, sha256_of(path))
 
-    if _already_accepted(con, feed_id, sha):
-        return LandingResult(name, feed_id, "duplicate", sha, reason="相同文件已接收 / same bytes already accepted")
-
+    before = os.stat(path)
+    temp, sha = _copy_and_hash(path, archive_root / feed_id)
     try:
-        units = indicator_units(con) if FEEDS[feed_id].per_row_unit else None
-        parsed = read_feed_file(path, feed_id, file_name=name, indicator_units=units)
-    except FeedRejection as exc:
-        return reject(exc.message)
-
-    archive = _archive(path, feed_id, sha, archive_root)
-    return land_parsed(con, parsed, sha256=sha, archive_path=str(archive), received_at=received_at,
-                       submitted_on=submitted_on)
+        if not _unchanged(before, os.stat(path)):
+            return LandingResult(name, feed_id, "deferred", sha, reason=(
+                "文件在落地时仍在写入，留待下次落地 / the file changed while it was landed; left for the next run"))
+        if _already_accepted(con, feed_id, sha):
+            return LandingResult(name, feed_id, "duplicate", sha, reason="相同文件已接收 / same bytes already accepted")
+        try:
+            units = indicator_units(con) if FEEDS[feed_id].per_row_unit else None
+            parsed = read_isolated(temp, feed_id, file_name=name, indicator_units=units)
+        except FeedRejection as exc:
+            return reject(exc.message, sha)
+        archive = archive_root / feed_id / f"{sha}{path.suffix.lower()}"
+        if not archive.exists():  # never overwritten: same name means same bytes
+            os.replace(temp, archive)
+        return land_parsed(con, parsed, sha256=sha, archive_path=str(archive), received_at=received_at,
+                           submitted_on=submitted_on, history=history, file_name_bytes=name_bytes)
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 def land_parsed(
@@ -298,9 +475,15 @@ def land_parsed(
     archive_path: str | None = None,
     received_at: dt.datetime | None = None,
     submitted_on: dt.date | None = None,
+    history: bool = False,
+    file_name_bytes: bytes | None = None,
 ) -> LandingResult:
     """Land a file's rows once read (`read_feed_file`'s result): the next vintage of every scope
-    it covers, its rows in `raw.<feed_id>` and its register row, in one transaction.
+    it covers, its rows in `raw.<feed_id>`, its register row and its reader warnings
+    (`raw.file_warnings`), in one transaction.
+
+    The submission date is `submitted_on` when given, the file's 填报日期 under `history`, else
+    the landing date; the 填报日期 is stored as `claimed_on` either way.
 
     `land_file` calls it for every file it accepts; tests that write rows rather than files call
     it too, so both share one path. The caller vouches that `sha256` names bytes not accepted yet.
@@ -310,7 +493,7 @@ def land_parsed(
     received_at = received_at or dt.datetime.now()
     scopes = [scope_of(feed, row) for row in parsed.rows]
     file_scopes = sorted(set(scopes)) if feed.scope_field else [""]
-    effective_submission = submitted_on or parsed.reported_on or received_at.date()
+    effective_submission = submitted_on or (parsed.reported_on if history else None) or received_at.date()
     ingested_at = dt.datetime.now()
 
     con.execute("BEGIN TRANSACTION")
@@ -328,13 +511,27 @@ def land_parsed(
             con.insert_arrow(f"raw.{feed_id}", _raw_arrow(feed, parsed, sha, scopes, ingested_at))
         _register(con, sha=sha, feed_id=feed_id, file_name=name, archive=archive, sheet=parsed.sheet,
                   period=parsed.period, status="accepted", reason=None, received_at=received_at,
-                  submitted_on=effective_submission, row_count=len(parsed.rows))
+                  submitted_on=effective_submission, row_count=len(parsed.rows), claimed_on=parsed.reported_on,
+                  file_name_bytes=file_name_bytes if file_name_bytes is not None else os.fsencode(name))
+        if parsed.warnings:
+            con.executemany(
+                "INSERT INTO raw.file_warnings (file_sha256, feed_id, file_name, sheet, period, row_number,"
+                " column_name, cause_zh, cause_en) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [[sha, feed_id, name, parsed.sheet, parsed.period, *_parts(w)] for w in parsed.warnings])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     return LandingResult(name, feed_id, "accepted", sha, parsed.period, tuple(file_scopes),
-                         max(vintages), len(parsed.rows))
+                         max(vintages), len(parsed.rows), warnings=tuple(parsed.warnings))
+
+
+def _parts(warning: str) -> tuple[int | None, str | None, str, str]:
+    """(row, column, zh, en) of a reader warning (a plain `中文 / English` string: no row, no column)."""
+    if isinstance(warning, FileWarning):
+        return warning.row, warning.column, warning.cause_zh, warning.cause_en
+    zh, _, en = str(warning).partition(" / ")
+    return None, None, zh, en or zh
 
 
 def land_inbox(
@@ -343,17 +540,24 @@ def land_inbox(
     *,
     archive_root: Path | None = None,
     submitted_on: dict[str, dt.date] | None = None,
+    history: bool = False,
     only: Callable[[Path, str | None], bool] | None = None,
     progress: Callable[[Iterable], Iterable] | None = None,
-) -> list[LandingResult]:
-    """Land every file present in the inbox, in name order.
+) -> LandingResults:
+    """Land every file present in the inbox, in name order; what is not a submission is
+    listed in the result's `ignored`.
 
-    `submitted_on` maps a path relative to the inbox (posix) to its stated submission date.
+    `submitted_on` maps a path relative to the inbox (posix) to its stated submission date;
+    `history` takes each file's own 填报日期 as its submission date (see `land_file`).
     """
     inbox = inbox or settings.inbox_path()
-    candidates = [c for c in scan_inbox(inbox) if only is None or only(*c)]
-    results = []
+    archive_root = archive_root or settings.archive_path()
+    clean_temporary_copies(archive_root)
+    survey = survey_inbox(inbox)
+    candidates = [c for c in survey.candidates if only is None or only(*c)]
+    results = LandingResults(ignored=survey.ignored)
     for path, feed_id in (progress(candidates) if progress else candidates):
         stated = (submitted_on or {}).get(path.relative_to(inbox).as_posix())
-        results.append(land_file(con, path, feed_id, archive_root=archive_root, submitted_on=stated))
+        results.append(land_file(con, path, feed_id, archive_root=archive_root, submitted_on=stated,
+                                 history=history, inbox=inbox))
     return results

@@ -7,19 +7,28 @@ are listed in the row's `_parse_errors`: the file is loaded and the checks judge
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from ingest import reference
-from ingest.errors import FeedRejection
-from ingest.headers import HeaderColumn, HeaderMatch, find_header, find_unit_line, split_header
+from ingest.errors import FeedRejection, FileWarning
+from ingest.headers import (
+    HEADER_SEARCH_ROWS,
+    HeaderColumn,
+    HeaderMatch,
+    find_header,
+    find_unit_line,
+    split_header,
+)
+from ingest.limits import ReadLimits, check_extent, check_file_size, too_large
 from ingest.periods import (
     period_from_file_name,
     period_from_title,
@@ -30,6 +39,7 @@ from ingest.periods import (
 from ingest.registry import UNITS, Column, Feed, conversion_factor, get_feed, unit_dimension
 from ingest.values import (
     ValueParseError,
+    as_percent,
     display,
     normalise_text,
     parse_bool,
@@ -38,6 +48,7 @@ from ingest.values import (
     parse_number,
     parse_text,
 )
+from ingest.xlsx import XlsxPackage
 
 SUPPORTED_EXTENSIONS = (".xlsx", ".xls", ".csv")
 CSV_DELIMITERS = (",", "\t", ";")
@@ -77,8 +88,8 @@ class ParsedFile:
     sheet: str | None
     period: str
     rows: list[dict]
-    reported_on: dt.date | None
-    warnings: list[str]
+    reported_on: dt.date | None  # the latest 填报日期 in the file: the department's claim
+    warnings: list[FileWarning]  # each a `str` (the bilingual sentence) with row and column
     header_row: int  # 1-based row of the (first) header row, as a person sees it
 
 
@@ -89,6 +100,8 @@ class _Grid:
     sheet: str | None
     rows: list[list[object]]
     row_numbers: list[int]
+    # 0-based (grid row, column) of cells formatted as percentages (`12.5%` shown, 0.125 stored)
+    percent_cells: set[tuple[int, int]] = field(default_factory=set)
 
 
 @dataclass
@@ -119,11 +132,13 @@ class _Context:
     grid: _Grid
     header: HeaderMatch
     line_units: list[str]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[FileWarning] = field(default_factory=list)
     # A 填报日期 column in a feed without a reported_on field still dates the file.
     reported_index: int | None = None
     # Indicator id -> unit, for a value whose unit is per row (None: the indicator registry seed's).
     indicator_units: Mapping[str, str] | None = None
+    # `填报单位：区人社局` above the header of a multi-department feed: every row's scope.
+    scope_line: str | None = None
 
     def indicator_unit(self, indicator_id: str) -> str | None:
         if self.indicator_units is not None:
@@ -132,12 +147,16 @@ class _Context:
 
 
 def read_feed_file(path: Path, feed_id: str, *, file_name: str | None = None,
-                   indicator_units: Mapping[str, str] | None = None) -> ParsedFile:
-    """`indicator_units` (indicator id -> unit) is what a per-row unit converts to: landing passes
+                   indicator_units: Mapping[str, str] | None = None, limits: ReadLimits | None = None) -> ParsedFile:
+    """Read one department file. Bounded: a file beyond `limits` (default: the settings) is
+    rejected before a parser allocates for it. Run it in `ingest.isolation`'s child process
+    where a crafted file could still exhaust memory (landing and the inbox sensor do).
+    `indicator_units` (indicator id -> unit) is what a per-row unit converts to: landing passes
     the registry's and the tasks the year's target lists added (`landing.indicator_units`);
     without it, the indicator registry seed's."""
     path = Path(path)
     name = file_name or path.name
+    limits = limits or ReadLimits.from_env()
     try:
         feed = get_feed(feed_id)
     except KeyError:
@@ -151,11 +170,17 @@ def read_feed_file(path: Path, feed_id: str, *, file_name: str | None = None,
         )
     sheet: str | None = None
     try:
-        grid = _read_csv(path, name, feed) if extension == ".csv" else _read_excel(path, name, feed)
+        check_file_size(path.stat().st_size, limits, name)
+        if extension == ".csv":
+            grid = _read_csv(path, name, feed, limits)
+        else:
+            grid = _read_excel(path, name, feed, limits)
         sheet = grid.sheet
         return _parse_grid(grid, feed, name, indicator_units)
     except FeedRejection:
         raise
+    except MemoryError:
+        raise too_large("读取时内存不足", "reading it ran out of memory", name, sheet) from None
     except Exception as exc:  # a broken file must become a rejection, never a crash
         raise FeedRejection(
             f"无法读取文件（{type(exc).__name__}: {exc}）",
@@ -166,30 +191,51 @@ def read_feed_file(path: Path, feed_id: str, *, file_name: str | None = None,
 
 
 # --- reading cells -----------------------------------------------------------------------
-def _read_excel(path: Path, name: str, feed: Feed) -> _Grid:
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _read_excel(path: Path, name: str, feed: Feed, limits: ReadLimits) -> _Grid:
+    with open(path, "rb") as fh:
+        is_zip = fh.read(4) == ZIP_MAGIC
+    # An .xlsx saved as .xls (or the reverse) is common: calamine sniffs the bytes.
+    package = XlsxPackage(str(path), limits, name) if is_zip else None
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception:
-        workbook = None
-    try:
-        if workbook is None:
-            # An .xlsx saved as .xls (or the reverse) is common: let calamine sniff the bytes.
-            with open(path, "rb") as fh:
-                workbook = CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
-    except Exception as exc:
-        raise FeedRejection(
-            f"无法打开Excel文件，文件可能已损坏或不是Excel格式（{exc}）",
-            f"cannot open the Excel file; it may be corrupt or not an Excel file ({exc})",
-            name,
-        ) from exc
-    with workbook:
-        sheet_name = _choose_sheet(workbook, feed)
-        if sheet_name is None:
-            raise FeedRejection("文件中没有工作表", "the workbook has no worksheet", name)
-        sheet = workbook.get_sheet_by_name(sheet_name)
-        rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
-        _fill_merged(rows, sheet.merged_cell_ranges or [])
-    return _Grid(sheet_name, rows, list(range(1, len(rows) + 1)))
+        if package is not None:
+            package.check_shared_strings()
+        try:
+            workbook = CalamineWorkbook.from_path(str(path))
+        except Exception:
+            workbook = None
+        try:
+            if workbook is None:
+                with open(path, "rb") as fh:
+                    workbook = CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
+        except Exception as exc:
+            raise FeedRejection(
+                f"无法打开Excel文件，文件可能已损坏或不是Excel格式（{exc}）",
+                f"cannot open the Excel file; it may be corrupt or not an Excel file ({exc})",
+                name,
+            ) from exc
+        with workbook:
+            sheet_name = _choose_sheet(workbook, feed)
+            if sheet_name is None:
+                raise FeedRejection("文件中没有工作表", "the workbook has no worksheet", name)
+            percent_cells: set[tuple[int, int]] = set()
+            if package is not None:
+                # The sheet's declared and real extent, before calamine allocates by them.
+                styles = package.percent_styles() if any(c.unit == "%" for c in feed.columns) else set()
+                percent_cells = package.scan_sheet(sheet_name, styles).percent_cells
+            sheet = workbook.get_sheet_by_name(sheet_name)
+            # .xls has no declared sizes to check first: its extent is checked here, before
+            # Python builds a cell of it (the reading process's memory limit bounds calamine).
+            if sheet.end is not None:
+                check_extent(sheet.end[0] + 1, sheet.end[1] + 1, limits, name, sheet_name)
+            rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+            _fill_merged(rows, sheet.merged_cell_ranges or [])
+    finally:
+        if package is not None:
+            package.close()
+    return _Grid(sheet_name, rows, list(range(1, len(rows) + 1)), percent_cells)
 
 
 def _choose_sheet(workbook: CalamineWorkbook, feed: Feed) -> str | None:
@@ -225,14 +271,26 @@ def _fill_merged(rows: list[list[object]], ranges: Sequence[tuple[tuple[int, int
                     row[c] = top_left
 
 
-def _decode_csv(data: bytes, name: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
-        encodings: tuple[str, ...] = ("utf-16",)
+# The header lies within the first rows: the delimiter is chosen on this much of the text.
+CSV_SNIFF_CHARS = 64 * 1024
+
+
+def _csv_encoding(path: Path, name: str) -> str:
+    """The file's encoding, found by decoding it as a stream (never held whole)."""
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+    if head in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export
+        candidates: tuple[str, ...] = ("utf-16",)
     else:
-        encodings = ("utf-8-sig", "gb18030")
-    for encoding in encodings:
+        candidates = ("utf-8-sig", "gb18030")
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            return data.decode(encoding)
+            with open(path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return encoding
         except UnicodeDecodeError:
             continue
     raise FeedRejection(
@@ -242,31 +300,41 @@ def _decode_csv(data: bytes, name: str) -> str:
     )
 
 
-def _csv_grid(text: str, delimiter: str) -> _Grid:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _csv_grid(lines: Iterable[str], delimiter: str, limits: ReadLimits | None = None, name: str = "") -> _Grid:
+    reader = csv.reader(lines, delimiter=delimiter)
     rows: list[list[object]] = []
     numbers: list[int] = []
     line = 0
     for record in reader:
+        if limits is not None:
+            check_extent(len(rows) + 1, len(record), limits, name, None)
         rows.append(list(record))
         numbers.append(line + 1)  # the line the record starts on
         line = reader.line_num
     return _Grid(None, rows, numbers)
 
 
-def _read_csv(path: Path, name: str, feed: Feed) -> _Grid:
-    text = _decode_csv(path.read_bytes(), name)
+def _read_csv(path: Path, name: str, feed: Feed, limits: ReadLimits) -> _Grid:
+    encoding = _csv_encoding(path, name)
+    with open(path, encoding=encoding, newline="") as fh:
+        head = fh.read(CSV_SNIFF_CHARS)
+    head_lines = head.splitlines(keepends=True)
+    if len(head) == CSV_SNIFF_CHARS and len(head_lines) > 1:
+        head_lines.pop()  # cut mid-line
     # The delimiter is the one under which the header is found (sniffing on separators
     # alone is fooled by thousands separators and Chinese punctuation).
-    best: tuple[tuple[int, int], _Grid] | None = None
+    best: tuple[tuple[int, int], str] | None = None
     for delimiter in CSV_DELIMITERS:
-        grid = _csv_grid(text, delimiter)
-        match = find_header(grid.rows, feed)
+        try:
+            match = find_header(_csv_grid(head_lines, delimiter).rows, feed)
+        except csv.Error:
+            continue
         score = (-len(match.missing_required), len(match.columns))
         if best is None or score > best[0]:
-            best = (score, grid)
-    assert best is not None
-    return best[1]
+            best = (score, delimiter)
+    delimiter = best[1] if best else CSV_DELIMITERS[0]
+    with open(path, encoding=encoding, newline="") as fh:
+        return _csv_grid(fh, delimiter, limits, name)
 
 
 # --- from cells to rows ------------------------------------------------------------------
@@ -301,7 +369,13 @@ def _row_text(row: Sequence[object]) -> str:
     return " ".join(seen)
 
 
-def _reported_dates(row: Sequence[object], row_number: int, warnings: list[str]) -> list[dt.date]:
+def _unreadable_reported_on(raw: object, row_number: int) -> FileWarning:
+    return FileWarning(f"第{row_number}行的填报日期「{display(raw)}」无法识别",
+                       f"the 填报日期 in row {row_number} cannot be read: {display(raw)}",
+                       row=row_number, column="填报日期")
+
+
+def _reported_dates(row: Sequence[object], row_number: int, warnings: list[FileWarning]) -> list[dt.date]:
     """Dates after a `填报日期` label in this row (in the same cell or the next one); an
     unreadable one is warned, since lateness is judged by it."""
     found: list[dt.date] = []
@@ -322,24 +396,19 @@ def _reported_dates(row: Sequence[object], row_number: int, warnings: list[str])
             day = parse_date(candidate)
         except ValueParseError:
             day = None
-            warnings.append(
-                f"第{row_number}行的填报日期「{display(candidate)}」无法识别 / "
-                f"the 填报日期 in row {row_number} cannot be read: {display(candidate)}"
-            )
+            warnings.append(_unreadable_reported_on(candidate, row_number))
         if day:
             found.append(day)
     return found
 
 
-def _reported_cell(row: Sequence[object], index: int, row_number: int, warnings: list[str]) -> list[dt.date]:
+def _reported_cell(row: Sequence[object], index: int, row_number: int,
+                   warnings: list[FileWarning]) -> list[dt.date]:
     raw = _cell(row, index)
     try:
         day = parse_date(raw)
     except ValueParseError:
-        warnings.append(
-            f"第{row_number}行的填报日期「{display(raw)}」无法识别 / "
-            f"the 填报日期 in row {row_number} cannot be read: {display(raw)}"
-        )
+        warnings.append(_unreadable_reported_on(raw, row_number))
         return []
     return [day] if day else []
 
@@ -358,8 +427,10 @@ def _unit_plan(column: Column, matched: HeaderColumn, line_units: list[str]) -> 
         return _UnitPlan()
     written = matched.unit
     if written is None:
-        # A 单位 line applies only to columns of its dimension (money never to counts).
-        written = next((u for u in line_units if unit_dimension(u) == unit_dimension(canonical)), None)
+        # A parent header's unit (`营业收入（万元）` over `本年累计`) or a 单位 line applies only to
+        # columns of its dimension (money never to counts or percentages); the nearest first.
+        written = next((u for u in (*matched.parent_units, *line_units)
+                        if u in UNITS and unit_dimension(u) == unit_dimension(canonical)), None)
     if written is None or written == canonical:
         return _UnitPlan()
     if unit_dimension(written) != unit_dimension(canonical):
@@ -398,7 +469,9 @@ def _convert_per_row(ctx: _Context, record: dict, raw_row: Sequence[object]) -> 
     if not written and value_field in ctx.header.columns:
         written = ctx.header.columns[value_field].unit
     if not written:
-        written = next((u for u in ctx.line_units if unit_dimension(u) == unit_dimension(target)), None)
+        parents = ctx.header.columns[value_field].parent_units if value_field in ctx.header.columns else ()
+        written = next((u for u in (*parents, *ctx.line_units)
+                        if u in UNITS and unit_dimension(u) == unit_dimension(target)), None)
     if not written or written == target:
         return None, None
     if written not in UNITS or unit_dimension(written) != unit_dimension(target):
@@ -420,9 +493,15 @@ def _convert_per_row(ctx: _Context, record: dict, raw_row: Sequence[object]) -> 
 def _parse_grid(grid: _Grid, feed: Feed, name: str, indicator_units: Mapping[str, str] | None = None) -> ParsedFile:
     if not grid.rows or all(_is_blank(r) for r in grid.rows):
         raise FeedRejection("文件为空", "the file is empty", name, grid.sheet)
-    header = find_header(grid.rows, feed)
-    if not header.complete:
-        missing = [feed.column(f) for f in header.missing_required]
+    # A multi-department file may name its 填报单位 in a line above the header, not a column.
+    scope_lines = _scope_lines(grid.rows, feed)
+    header = find_header(grid.rows, feed, optional=frozenset({feed.scope_field}) if scope_lines else frozenset())
+    scope_lines = [(i, value) for i, value in scope_lines if i < header.row_index]
+    missing_fields = list(header.missing_required)
+    if feed.scope_field and feed.scope_field not in header.columns and not scope_lines:
+        missing_fields.append(feed.scope_field)
+    if missing_fields:
+        missing = [feed.column(f) for f in feed.required_fields if f in missing_fields]
         raise FeedRejection(
             "缺少必填列" + "、".join(f"「{c.header}」" for c in missing),
             ("missing required column " if len(missing) == 1 else "missing required columns ")
@@ -432,6 +511,14 @@ def _parse_grid(grid: _Grid, feed: Feed, name: str, indicator_units: Mapping[str
         )
     above = grid.rows[: header.row_index]
     ctx = _Context(feed, name, grid, header, find_unit_line(above), indicator_units=indicator_units)
+    if scope_lines:
+        named = {_scope_key(value): value for _i, value in scope_lines}
+        if len(named) > 1:
+            raise FeedRejection(
+                "表头上方的填报单位不一致：" + "、".join(f"「{v}」" for v in named.values()),
+                "the 填报单位 lines above the header disagree: " + ", ".join(named.values()),
+                name, grid.sheet, row=grid.row_numbers[scope_lines[-1][0]])
+        ctx.scope_line = scope_lines[0][1]
     for col, text in header.unmatched:
         key = split_header(text)[0]
         if "reported_on" not in header.columns and key in REPORTED_ON_HEADERS:
@@ -439,23 +526,23 @@ def _parse_grid(grid: _Grid, feed: Feed, name: str, indicator_units: Mapping[str
             continue
         if key in SEQUENCE_HEADERS:
             continue
-        ctx.warnings.append(
-            f"列「{text}」（第{col + 1}列）不属于本表，未读取 / "
-            f"column {text} (column {col + 1}) is not part of this feed and was not read"
-        )
+        ctx.warnings.append(FileWarning(
+            f"列「{text}」（第{col + 1}列）不属于本表，未读取",
+            f"column {text} (column {col + 1}) is not part of this feed and was not read",
+            row=grid.row_numbers[header.row_index], column=text))
     for col, text, field_name in header.duplicates:
-        ctx.warnings.append(
-            f"列「{text}」（第{col + 1}列）与前面的列重复，未读取 / "
-            f"column {text} (column {col + 1}) repeats {field_name} and was not read"
-        )
+        ctx.warnings.append(FileWarning(
+            f"列「{text}」（第{col + 1}列）与前面的列重复，未读取",
+            f"column {text} (column {col + 1}) repeats {field_name} and was not read",
+            row=grid.row_numbers[header.row_index], column=text))
 
     plans = {f: _unit_plan(feed.column(f), matched, ctx.line_units) for f, matched in header.columns.items()}
     for f, plan in plans.items():
         if plan.error:
-            ctx.warnings.append(
-                f"「{header.columns[f].header}」列：{plan.error[0]} / "
-                f"column {header.columns[f].header}: {plan.error[1]}"
-            )
+            ctx.warnings.append(FileWarning(
+                f"「{header.columns[f].header}」列：{plan.error[0]}",
+                f"column {header.columns[f].header}: {plan.error[1]}",
+                row=grid.row_numbers[header.row_index], column=header.columns[f].header))
 
     reported: list[dt.date] = []
     sources: dict[str, object] = {}
@@ -514,6 +601,55 @@ def _year_column_periods(ctx: _Context, records: list[dict]) -> set[str]:
     return periods
 
 
+# `填报单位：区人社局`, `填报单位（盖章）: 区人社局` (the name may also stand in the next cell).
+_SCOPE_LABEL = re.compile(r"^填报单位(?:\([^)]*\))?[:：]\s*(.*)$")
+# What may follow the name in the same cell: another label, or a wide gap.
+_SCOPE_TAIL_END = re.compile(r"\s{2,}|\s*(?:填报|报送|制表|联系|负责|审核|单位负责人|日期|电话)")
+
+
+def _scope_lines(rows: Sequence[Sequence[object]], feed: Feed) -> list[tuple[int, str]]:
+    """(row index, name) of `填报单位：…` lines among the rows the header may lie under, for a
+    multi-department feed (its scope field); none for other feeds."""
+    if not feed.scope_field:
+        return []
+    found: list[tuple[int, str]] = []
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        for c, value in enumerate(row):
+            if not isinstance(value, str):
+                continue
+            m = _SCOPE_LABEL.match(normalise_text(value))
+            if not m:
+                continue
+            name = _SCOPE_TAIL_END.split(m.group(1), maxsplit=1)[0].strip()
+            if not name:
+                following = next((v for v in row[c + 1:] if v not in (None, "")), None)
+                name = parse_text(following) or ""
+            if name:
+                found.append((i, name))
+            break
+    return found
+
+
+def _scope_key(name: str) -> str:
+    """How landing compares 填报单位 names (`landing.scope_of`): canonical, else normalised."""
+    return reference.canonical_department(name) or reference.normalise_name(name)
+
+
+def _apply_scope_line(ctx: _Context, record: dict, row_number: int) -> None:
+    """The line is the scope of every row; a row's own 填报单位 wins, warned when it differs."""
+    field_name = ctx.feed.scope_field
+    written = record.get(field_name)
+    if written is None:
+        record[field_name] = ctx.scope_line
+    elif _scope_key(written) != _scope_key(ctx.scope_line):
+        header = ctx.header.columns[field_name].header
+        ctx.warnings.append(FileWarning(
+            f"第{row_number}行的填报单位「{written}」与表头上方的「{ctx.scope_line}」不一致，按本行",
+            f"row {row_number} names 填报单位 {written}, the line above the header {ctx.scope_line}; "
+            f"the row's own is used",
+            row=row_number, column=header))
+
+
 def _read_data_rows(
     ctx: _Context, plans: dict[str, _UnitPlan], reported: list[dt.date]
 ) -> tuple[list[dict], set[str]]:
@@ -530,12 +666,14 @@ def _read_data_rows(
             in_notes = True
             reported += _reported_dates(row, row_number, ctx.warnings)
             if all(_cell(row, header.columns[f].index) is not None for f in feed.required_fields):
-                ctx.warnings.append(
-                    f"第{row_number}行位于注释之后，未作为数据读取 / "
-                    f"row {row_number} follows the notes and was not read as data"
-                )
+                ctx.warnings.append(FileWarning(
+                    f"第{row_number}行位于注释之后，未作为数据读取",
+                    f"row {row_number} follows the notes and was not read as data",
+                    row=row_number))
             continue
-        record, errors, source_units = _read_record(ctx, row, plans)
+        record, errors, source_units = _read_record(ctx, row, plans, i)
+        if ctx.scope_line is not None:
+            _apply_scope_line(ctx, record, row_number)
         if header.period_index is not None:
             raw_period = _cell(row, header.period_index)
             try:
@@ -572,7 +710,7 @@ def _read_data_rows(
 
 
 def _read_record(
-    ctx: _Context, row: Sequence[object], plans: dict[str, _UnitPlan]
+    ctx: _Context, row: Sequence[object], plans: dict[str, _UnitPlan], grid_row: int
 ) -> tuple[dict, list[str], list[str]]:
     record: dict[str, object] = {}
     errors: list[str] = []
@@ -589,6 +727,9 @@ def _read_record(
             record[column.field] = None
             errors.append(_parse_error(column.field, raw, exc.reason_zh, exc.reason_en))
             continue
+        if (column.unit == "%" and isinstance(raw, int | float) and not isinstance(raw, bool)
+                and (grid_row, matched.index) in ctx.grid.percent_cells and value is not None):
+            value = as_percent(value)  # a cell formatted `0.0%`: what it shows, 12.5, not 0.125
         plan = plans[column.field]
         if value is not None and plan.error:
             errors.append(_parse_error(column.field, raw, *plan.error))

@@ -21,6 +21,9 @@ Cadence = Literal["monthly", "quarterly", "yearly"]
 CADENCE_STEP: dict[str, int] = {"monthly": 1, "quarterly": 3, "yearly": 12}
 # Suffix of the raw column that holds a department column's canonical name (landing resolves it).
 CANONICAL_SUFFIX = "_canonical"
+# Raw column of a feed with a resident ID number column: HMAC-SHA256(secret, normalised ID number),
+# computed at landing (`ingest.pii`), so the secret never reaches dbt's compiled SQL or logs.
+PERSON_KEY = "person_key"
 
 # Columns every raw table carries after the feed's own columns (FEEDS.md "Lineage"),
 # plus `_scope` (the 填报单位 of multi-department feeds, '' otherwise).
@@ -230,6 +233,11 @@ class Feed:
     @property
     def department_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.department)
+
+    @property
+    def person_id_field(self) -> str | None:
+        """The personal resident ID number column whose key landing stores as `person_key`."""
+        return next((c.field for c in self.columns if c.pii and c.identifier == "ric"), None)
 
     @property
     def per_row_unit(self) -> tuple[str, str, str] | None:
@@ -637,9 +645,17 @@ def get_feed(feed_id: str) -> Feed:
         raise KeyError(f"unknown feed {feed_id!r}; known: {', '.join(FEEDS)}") from None
 
 
+def derived_columns(feed: Feed) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of what landing adds to a feed's fields: the canonical name of each
+    department column (`<field>_canonical`, NULL when the name does not resolve) and, for a feed
+    with a resident ID number, the `person_key`."""
+    derived = [(c.canonical_field, "VARCHAR") for c in feed.department_columns]
+    if feed.person_id_field:
+        derived.append((PERSON_KEY, "VARCHAR"))
+    return derived
+
+
 def raw_table_columns(feed: Feed) -> list[tuple[str, str]]:
-    """(name, DuckDB type) of `raw.<feed_id>`: the feed's fields, the canonical name of each
-    department column (`<field>_canonical`, NULL when the name does not resolve), then the
-    lineage columns."""
-    canonical = [(c.canonical_field, "VARCHAR") for c in feed.department_columns]
-    return [(c.field, c.duckdb_type) for c in feed.columns] + canonical + list(LINEAGE_COLUMNS)
+    """(name, DuckDB type) of `raw.<feed_id>`: the feed's fields, the derived columns
+    (`derived_columns`), then the lineage columns."""
+    return [(c.field, c.duckdb_type) for c in feed.columns] + derived_columns(feed) + list(LINEAGE_COLUMNS)

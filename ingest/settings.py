@@ -40,3 +40,25 @@ def reports_path() -> Path:
 def dbt_path() -> Path:
     """dbt's target folders and logs of each run: they belong to the home, not the package."""
     return home() / "dbt"
+
+
+# How the statistics bureau releases stats_employment in this deployment (FEEDS.md feed 4), and the
+# registry calendar each release cadence uses (`Feed.alternative_calendars`).
+EMPLOYMENT_RELEASE_ENV = "SVCMON_EMPLOYMENT_RELEASE"
+EMPLOYMENT_RELEASE_CADENCES = {"quarterly": "quarterly", "annual": "yearly"}
+
+
+def employment_release() -> str:
+    """`SVCMON_EMPLOYMENT_RELEASE`: `quarterly` (default) or `annual`."""
+    value = (os.environ.get(EMPLOYMENT_RELEASE_ENV) or "quarterly").strip().lower()
+    if value not in EMPLOYMENT_RELEASE_CADENCES:
+        raise ValueError(f"{EMPLOYMENT_RELEASE_ENV} must be one of {', '.join(EMPLOYMENT_RELEASE_CADENCES)}, "
+                         f"got {value!r}")
+    return value
+
+
+def deployment_dbt_vars() -> dict:
+    """dbt vars that come from this deployment's settings, read at run time (never baked into
+    generated files): the cadence overrides of `int_feed_due_periods`."""
+    cadence = EMPLOYMENT_RELEASE_CADENCES[employment_release()]
+    return {"feed_cadence_overrides": {"stats_employment": cadence}} if cadence != "quarterly" else {}

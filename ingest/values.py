@@ -8,6 +8,7 @@ bool, date, datetime or None) and returns the typed value, None for a missing va
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import re
 import unicodedata
@@ -96,6 +97,12 @@ def parse_number(value: object) -> float | None:
     if not _NUMBER.fullmatch(text):
         raise ValueParseError("不是数值", "is not a number")
     return float(text)
+
+
+def as_percent(value: float) -> float:
+    """A fraction shown as a percentage (a cell formatted `0.0%` stores 0.125 for `12.5%`) in
+    percentage points, without binary noise: 0.123 → 12.3, not 12.299999999999999."""
+    return float(decimal.Decimal(repr(value)) * 100)
 
 
 def parse_bool(value: object) -> bool | None:

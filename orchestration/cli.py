@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
+from rich.text import Text
 
 from ingest import landing, settings
 from ingest.periods import PeriodError, validate_period
@@ -88,40 +90,90 @@ def _report_paths(run) -> list[Path]:
     return list(dict.fromkeys(paths))
 
 
-def _print_landing(results: list[landing.LandingResult], *, only_problems: bool = False) -> None:
+# Characters that would move the cursor, clear the screen or reorder text on the operator's
+# terminal: shown escaped (`\x1b`), never sent.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def plain(value: object, style: str = "") -> Text:
+    """User text (file names, cells, reasons) as it is: no Rich markup, control characters escaped."""
+    return Text(_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(value)), style=style)
+
+
+_LANDING_LABELS = {"accepted": ("接收 accepted", "green"), "rejected": ("退回 rejected", "red"),
+                   "duplicate": ("重复 duplicate", "dim"), "deferred": ("待下次 deferred", "yellow")}
+
+
+def _print_landing(results: list[landing.LandingResult], *, only_problems: bool = False,
+                   ignored: list[landing.IgnoredFile] | None = None) -> None:
+    """Every file judged, the warnings stored with the accepted ones and what the inbox holds that
+    is not a submission; user text printed as data (no markup, control characters escaped)."""
     table = Table(title="落地结果 / landing")
     for col in ("文件 file", "报表 feed", "状态 status", "期间 period", "行数 rows", "原因 reason"):
         table.add_column(col, overflow="fold")
-    labels = {"accepted": "[green]接收 accepted[/green]", "rejected": "[red]退回 rejected[/red]",
-              "duplicate": "[dim]重复 duplicate[/dim]"}
     for r in results:
-        if only_problems and r.status != "rejected":
+        if only_problems and r.status not in ("rejected", "deferred"):
             continue
-        table.add_row(r.file_name, r.feed_id or "—", labels[r.status], r.period or "—", str(r.rows), r.reason or "")
+        label, style = _LANDING_LABELS[r.status]
+        table.add_row(plain(r.file_name), plain(r.feed_id or "—"), Text(label, style=style), r.period or "—",
+                      str(r.rows), plain(r.reason or ""))
     console.print(table)
-    counts = {s: sum(r.status == s for r in results) for s in labels}
+    warned = [(r, w) for r in results if r.status == "accepted" for w in r.warnings]
+    if warned:
+        warnings = Table(title="文件警告（已随文件保存）/ file warnings (stored with the file)")
+        for col in ("文件 file", "行 row", "列 column", "说明 cause"):
+            warnings.add_column(col, overflow="fold")
+        for r, w in warned:
+            warnings.add_row(plain(r.file_name), str(getattr(w, "row", None) or "—"),
+                             plain(getattr(w, "column", None) or "—"), plain(w))
+        console.print(warnings)
+    ignored = ignored if ignored is not None else getattr(results, "ignored", [])
+    if ignored:
+        skipped = Table(title="已忽略（不是报送文件）/ ignored (not submissions)")
+        for col in ("文件 file", "原因 reason"):
+            skipped.add_column(col, overflow="fold")
+        for item in ignored:
+            skipped.add_row(plain(item.file_name), plain(item.reason))
+        console.print(skipped)
+    counts = {s: sum(r.status == s for r in results) for s in _LANDING_LABELS}
     console.print(f"接收 accepted {counts['accepted']} · 退回 rejected {counts['rejected']} · "
-                  f"重复 duplicate {counts['duplicate']}")
+                  f"重复 duplicate {counts['duplicate']} · 待下次 deferred {counts['deferred']} · "
+                  f"忽略 ignored {len(ignored)} · 警告 warnings {len(warned)}", markup=False, highlight=False)
+
+
+def _stated_date(submitted_on: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(submitted_on) if submitted_on else None
+    except ValueError:
+        raise typer.BadParameter(f"日期应为 YYYY-MM-DD / date must be YYYY-MM-DD, got {submitted_on!r}") from None
+
+
+HistoryOpt = Annotated[bool, typer.Option(
+    "--history", help="载入历史数据：以各文件的填报日期为报送日期 / loading history: each file's 填报日期 is its "
+                      "submission date (otherwise a file is received when it is landed)")]
+
+
+def _land_inbox(stated: dt.date | None, history: bool) -> landing.LandingResults:
+    con = landing.connect()
+    try:
+        inbox = settings.inbox_path()
+        survey = landing.survey_inbox(inbox)
+        landing.clean_temporary_copies(settings.archive_path())
+        return landing.LandingResults(
+            (landing.land_file(con, p, f, submitted_on=stated, history=history, inbox=inbox)
+             for p, f in track(survey.candidates, description="落地 / landing", console=console)),
+            ignored=survey.ignored)
+    finally:
+        con.close()
 
 
 @app.command()
 def land(
     submitted_on: Annotated[str | None, typer.Option(help="所有文件的报送日期 / stated submission date (YYYY-MM-DD)")] = None,
+    history: HistoryOpt = False,
 ) -> None:
     """落地收件箱中的所有文件 / land every file present in the inbox."""
-    try:
-        stated = dt.date.fromisoformat(submitted_on) if submitted_on else None
-    except ValueError:
-        raise typer.BadParameter(f"日期应为 YYYY-MM-DD / date must be YYYY-MM-DD, got {submitted_on!r}") from None
-    con = landing.connect()
-    try:
-        inbox = settings.inbox_path()
-        files = landing.scan_inbox(inbox)
-        results = [landing.land_file(con, p, f, submitted_on=stated)
-                   for p, f in track(files, description="落地 / landing", console=console)]
-    finally:
-        con.close()
-    _print_landing(results)
+    _print_landing(_land_inbox(_stated_date(submitted_on), history))
 
 
 @app.command("demo-feeds")
@@ -228,9 +280,12 @@ def run(
     period: PeriodOpt = None,
     first: Annotated[str | None, typer.Option("--from")] = None,
     last: Annotated[str | None, typer.Option("--to")] = None,
+    history: HistoryOpt = False,
 ) -> None:
     """落地、构建、审核并发布通过质量关的各期 / land, build, check and publish each period whose gate passes."""
     periods = _periods(period, first, last)
+    if history:  # land here with each file's 填报日期; the run's own landing step then finds them landed
+        _print_landing(_land_inbox(None, history=True), only_problems=True)
     outcomes = _build_and_publish(periods)
     published = [p for p, outcome in outcomes.items() if outcome == "published"]
     paths: list[Path] = []
@@ -274,9 +329,11 @@ def status(
     # Which departments: the same rows as the quality report's 报送完整性 section.
     for r in rows:
         if r["late_departments"]:
-            console.print(f"{r['period']} 迟报 late: [yellow]{'、'.join(r['late_departments'])}[/yellow]")
+            console.print(Text(f"{r['period']} 迟报 late: ").append(plain("、".join(r["late_departments"]), "yellow")))
+            for arrival in r.get("late_arrivals", []):
+                console.print(plain(f"  {arrival}"))
         if r["missing_departments"]:
-            console.print(f"{r['period']} 缺报 missing: [red]{'、'.join(r['missing_departments'])}[/red]")
+            console.print(Text(f"{r['period']} 缺报 missing: ").append(plain("、".join(r["missing_departments"]), "red")))
 
 
 def _ensure_completeness_model() -> None:

@@ -72,13 +72,16 @@ def _run_environment() -> Iterator[None]:
 
 
 def dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, *args: str,
-              raise_on_error: bool = True) -> DbtCliInvocation:
-    """`dbt build` for an asset step against the home's warehouse. Its target folder (run results,
-    compiled SQL; one per asset, replaced at each run) and its logs live under `$SVCMON_HOME/dbt`."""
+              vars: Mapping[str, Any] | None = None, raise_on_error: bool = True) -> DbtCliInvocation:
+    """`dbt build` for an asset step against the home's warehouse, with `vars` and the deployment's
+    own (`settings.deployment_dbt_vars`, read now). Its target folder (run results, compiled SQL;
+    one per asset, replaced at each run) and its logs live under `$SVCMON_HOME/dbt`."""
     work = settings.dbt_path()
     target = work / "target" / context.op_execution_context.op.name
+    all_vars = {**settings.deployment_dbt_vars(), **(vars or {})}
+    var_args = ["--vars", json.dumps(all_vars)] if all_vars else []
     with _run_environment():
-        return dbt.cli(["build", "--log-path", str(work / "logs"), *args], context=context,
+        return dbt.cli(["build", "--log-path", str(work / "logs"), *var_args, *args], context=context,
                        target_path=target, raise_on_error=raise_on_error)
 
 
@@ -86,12 +89,14 @@ def run_dbt_process(warehouse: Path, *args: str, work: Path, vars: Mapping[str, 
                     env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
     """dbt in a process of its own against the DuckDB file `warehouse` (dbt-duckdb keeps the file
     open in the process that ran it), its target folder and logs under `work`. The one way code
-    outside Dagster's assets (status, rebuild, tests) runs dbt. Returns the finished process
-    (stdout and stderr captured); the caller decides what a failure means."""
+    outside Dagster's assets (status, rebuild, tests) runs dbt, with `vars` over the deployment's
+    own (`settings.deployment_dbt_vars`). Returns the finished process (stdout and stderr
+    captured); the caller decides what a failure means."""
     cli = [DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
            "--target-path", str(Path(work) / "target"), "--log-path", str(Path(work) / "logs")]
-    if vars:
-        cli += ["--vars", json.dumps(dict(vars))]
+    all_vars = {**settings.deployment_dbt_vars(), **(vars or {})}
+    if all_vars:
+        cli += ["--vars", json.dumps(all_vars)]
     process_env = {**os.environ, "SVCMON_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
                    **(env or {})}
     return subprocess.run(cli, env=process_env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR, check=False)
@@ -107,6 +112,6 @@ class SvcmonDbtTranslator(DagsterDbtTranslator):
         return "staging"
 
 
-def period_vars(first: str, last: str) -> list[str]:
-    """dbt CLI arguments bounding the partitioned marts to [first, last]."""
-    return ["--vars", json.dumps({"period_from": first, "period_to": last})]
+def period_vars(first: str, last: str) -> dict[str, str]:
+    """dbt vars bounding the partitioned marts to [first, last]."""
+    return {"period_from": first, "period_to": last}

@@ -2,7 +2,9 @@
 
 A file still being written (modified in the last STABLE_SECONDS) is left alone; a file
 is new when its sha256 is not in the cursor. Reading a file to learn its period does not
-land it: the run the sensor starts does that.
+land it: the run the sensor starts does that. The sensor reads as landing does: in the
+memory-limited reading child (`ingest.isolation`), so no file can stop the sensor, and never
+through a link out of the inbox.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from pathlib import Path
 
 from ingest import landing, settings
 from ingest.errors import FeedRejection
-from ingest.reader import read_feed_file
+from ingest.isolation import read_isolated
 
 STABLE_SECONDS = 10.0
 
 
 def stable_files(inbox: Path, now: float | None = None) -> list[tuple[Path, str | None]]:
     now = time.time() if now is None else now
-    return [(p, f) for p, f in landing.scan_inbox(inbox) if now - p.stat().st_mtime >= STABLE_SECONDS]
+    return [(p, f) for p, f in landing.scan_inbox(inbox)
+            if not landing.link_outside(p, inbox) and now - p.stat().st_mtime >= STABLE_SECONDS]
 
 
 def new_periods(cursor: str | None, inbox: Path | None = None, now: float | None = None
@@ -29,16 +32,20 @@ def new_periods(cursor: str | None, inbox: Path | None = None, now: float | None
     seen: list[str] = json.loads(cursor) if cursor else []
     known = set(seen)
     touched: dict[str, str] = {}
-    for path, feed_id in stable_files(inbox or settings.inbox_path(), now):
-        sha = landing.sha256_of(path)
+    inbox = inbox or settings.inbox_path()
+    for path, feed_id in stable_files(inbox, now):
+        try:
+            sha = landing.sha256_of(path)
+        except OSError:
+            continue  # gone or unreadable since the scan: the next tick sees it again
         if sha in known:
             continue
         known.add(sha)
         seen.append(sha)
-        if feed_id is None:
+        if feed_id is None or path.suffix.lower() not in landing.ALLOWED_SUFFIXES:
             continue  # landing will reject it; no period to run
         try:
-            period = read_feed_file(path, feed_id).period
+            period = read_isolated(path, feed_id, file_name=landing.display_name(path.name)).period
         except FeedRejection:
             continue  # rejected files never block and touch no period
         touched.setdefault(period, sha[:12])

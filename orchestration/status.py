@@ -51,6 +51,14 @@ def _department_file(row: dict) -> str:
     return f"{row['dept_name']}（{row['feed_name_zh']}）"
 
 
+def _arrival(row: dict) -> str:
+    """When a late file was received (landed) and, beside it, the 填报日期 it states."""
+    text = f"{_department_file(row)} 落地 received {row['submitted_on']}"
+    if row.get("claimed_on") and row["claimed_on"] != row["submitted_on"]:
+        text += f"，文件填报日期 claimed {row['claimed_on']}"
+    return text
+
+
 def status_rows(con: Warehouse, periods: list[str]) -> list[dict]:
     """Per period: files received, late and missing with the departments concerned (the completeness
     model, as the quality report shows them), rejected files, failing checks, the publication."""
@@ -69,7 +77,8 @@ def status_rows(con: Warehouse, periods: list[str]) -> list[dict]:
         version, result = published.get(period, (None, None))
         rows.append({"period": period, "received": sum(r["state"] in ("on_time", "late") for r in files),
                      "late": len(late), "missing": len(missing), "late_departments": late,
-                     "missing_departments": missing, "rejected": rejected.get(period, 0), "errors": errors,
+                     "missing_departments": missing, "late_arrivals": [_arrival(r) for r in files if r["state"] == "late"],
+                     "rejected": rejected.get(period, 0), "errors": errors,
                      "warnings": warns,
                      "published": f"v{version} ({'签字放行' if result == 'overridden' else '通过'})" if version else None,
                      "as_of": files[0]["as_of_date"] if files else None})

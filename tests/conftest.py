@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import hashlib
 import itertools
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,20 @@ _files = itertools.count(1)
 
 
 # --- the home and its inbox ----------------------------------------------------------------
+TEST_PII_SECRET = "svcmon-demo-secret"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pii_secret() -> Iterator[str]:
+    """Tests key people with a known secret (`SVCMON_PII_SECRET`), so expected person keys can be
+    worked out by hand and no test home grows a generated one; the tests of the generated secret
+    unset it themselves."""
+    with pytest.MonkeyPatch.context() as mp:
+        if not os.environ.get("SVCMON_PII_SECRET"):
+            mp.setenv("SVCMON_PII_SECRET", TEST_PII_SECRET)
+        yield os.environ["SVCMON_PII_SECRET"]
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> Path:
     """A fresh `$SVCMON_HOME` (with its inbox) for one test."""

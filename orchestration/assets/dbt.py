@@ -41,7 +41,7 @@ def dbt_unpartitioned(context: AssetExecutionContext, dbt: DbtCliResource):
 )
 def dbt_partitioned(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     first, last = context.partition_key_range.start, context.partition_key_range.end
-    invocation = dbt_build(dbt, context, *period_vars(first, last), raise_on_error=False)
+    invocation = dbt_build(dbt, context, vars=period_vars(first, last), raise_on_error=False)
     yield from invocation.stream()
     # dbt tests keep their severities and land beside the GX results for the gate.
     with warehouse.connect() as con:

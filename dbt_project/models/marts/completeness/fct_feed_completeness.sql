@@ -2,6 +2,9 @@
 -- file of the scope and whether it came on time (FEEDS.md "Due dates and completeness"). The one
 -- home of received / late / missing: the completeness checks, svcmon status, the quality report
 -- and the 晾晒表 read it. Judged at var as_of_date (the as_of_date column says which day).
+-- Received means landed: submitted_on is the landing date unless history was loaded on purpose
+-- (an explicit date, or each file's 填报日期 under --history); the 填报日期 written in the file is
+-- the department's claim, claimed_on, shown beside it and never judged by.
 with
 
 due as (
@@ -58,7 +61,8 @@ accepted_files as (
         register.file_name,
         register.file_sha256,
         register.received_at,
-        coalesce(register.submitted_on, cast(register.received_at as date)) as submitted_on
+        coalesce(register.submitted_on, cast(register.received_at as date)) as submitted_on,
+        register.claimed_on
     from {{ source('raw', 'vintages') }} as vintages
     inner join {{ source('raw', 'file_register') }} as register
         on
@@ -77,7 +81,8 @@ first_files as (
         file_name,
         file_sha256,
         received_at,
-        submitted_on
+        submitted_on,
+        claimed_on
     from (
         select
             accepted_files.*,
@@ -136,6 +141,7 @@ final as (
         first_files.file_name,
         first_files.file_sha256,
         first_files.submitted_on,
+        first_files.claimed_on,
         first_files.received_at,
         case
             when first_files.submitted_on <= due.due_date then 'on_time'
@@ -167,6 +173,7 @@ select
     cast(file_name as varchar) as file_name,
     cast(file_sha256 as varchar) as file_sha256,
     cast(submitted_on as date) as submitted_on,
+    cast(claimed_on as date) as claimed_on,
     cast(received_at as timestamp) as received_at,
     cast(state as varchar) as state,
     cast(case state

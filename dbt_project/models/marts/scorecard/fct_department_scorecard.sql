@@ -75,7 +75,9 @@ file_lists as (
         period,
         dept_name,
         {{ dbt.listagg(
-            "feed_name_zh || case when state = 'late' then '（迟报）' else '（未报）' end",
+            "feed_name_zh || case when state = 'late' then '（迟报' || coalesce('，文件填报日期' || "
+            ~ "cast(case when claimed_on <> submitted_on then claimed_on end as varchar), '') || '）' "
+            ~ "else '（未报）' end",
             "'、'",
             'order by feed_id'
         ) }} as late_or_missing_feeds

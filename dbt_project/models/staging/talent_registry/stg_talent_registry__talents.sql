@@ -4,10 +4,11 @@ source as (
     {{ current_vintage_rows('talent_registry') }}
 ),
 
+-- person_key was computed at landing (ingest/pii.py): the secret never reaches dbt.
 renamed as (
     select
         source._period as period,
-        {{ person_key('id_number') }} as person_key,
+        source.person_key,
         source.category,
         source.industry_352,
         source.recognized_month,
