@@ -2,9 +2,10 @@
 
 A check runs on each current vintage (the latest file of each scope, `raw.current_vintages`) of
 the periods asked for, and writes one row per (check, vintage): passed or failed, with up to 20
-failing rows traced to file, sheet and Excel row. A check comparing two periods is charged to the
-later vintage. Completeness checks are per (feed, period), from the completeness model (dbt) as it
-judged at its as-of date; mart and dbt checks per period.
+failing rows traced to file, sheet and Excel row. Completeness checks are per (feed, period), from the completeness model (dbt) as it
+judged at its as-of date; mart and dbt checks per period. A check comparing two periods looks at
+every pair a checked period is part of (as the later or the earlier side) and is charged to the
+newer file of the pair, so checking a revised May also judges June against it.
 """
 
 from __future__ import annotations
@@ -121,10 +122,11 @@ def current_vintages(con: Warehouse, feed_id: str) -> pd.DataFrame:
 
 
 def load_current_rows(con: Warehouse, feed: Feed) -> pd.DataFrame:
-    """Rows of every current vintage of the feed (the latest file of each (period, scope))."""
+    """Rows of every current vintage of the feed (the latest file of each (period, scope)), with the
+    time their file arrived (`_received_at`: which of two compared files is the newer)."""
     frame = con.execute(
         f"""
-        SELECT r.* FROM raw.{feed.feed_id} r
+        SELECT r.*, c.received_at AS _received_at FROM raw.{feed.feed_id} r
         JOIN raw.current_vintages c
           ON c.feed_id = ? AND r._file_sha256 = c.file_sha256 AND r._period = c.period AND r._scope = c.scope
         ORDER BY r._period, r._file_sha256, r._row_number
@@ -179,7 +181,9 @@ def _feed_results(con: Warehouse, feed: Feed, periods: list[str], history_of: Ca
             failing = data[data["_rid"].isin(gx_failing[check.check_id])]
         else:
             failing = check.evaluate(frames)
-        by_file = {sha: group for sha, group in failing.groupby("_file_sha256")} if len(failing) else {}
+        # A check comparing two periods names the newer file of each pair (`_charged_sha256`).
+        charge = "_charged_sha256" if "_charged_sha256" in failing.columns else "_file_sha256"
+        by_file = {sha: group for sha, group in failing.groupby(charge)} if len(failing) else {}
         for sha, period in charged_files.itertuples(index=False):
             rows = by_file.get(sha)
             samples = [] if rows is None else [_sample(r, check.show, personal) for r in rows.to_dict("records")]
