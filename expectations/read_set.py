@@ -97,3 +97,12 @@ def unchecked_files(con: Warehouse) -> list[tuple[str, str]]:
                if con.table_exists("quality", "check_results") else "")
     return [tuple(r) for r in con.execute(
         f"SELECT DISTINCT feed_id, period FROM raw.current_vintages WHERE 1 = 1 {checked} ORDER BY 1, 2").fetchall()]
+
+
+def periods_to_check(con: Warehouse, periods: Iterable[str]) -> list[str]:
+    """`periods` and the periods of every file their read sets hold that no check has judged yet."""
+    wanted = set(periods)
+    pending = set(unchecked_files(con))
+    for period in list(wanted):
+        wanted.update(v["period"] for v in live_read_set(con, period) if (v["feed_id"], v["period"]) in pending)
+    return sorted(wanted)

@@ -289,13 +289,30 @@ def run_checks(con: Warehouse, periods: list[str], *, run_id: str | None = None)
     return results
 
 
+def _failing_periods(con: Warehouse, relation: str | None) -> dict[str, int] | None:
+    """period -> failing rows of a test whose failing rows dbt stored (store_failures) with a
+    `period` column; None when they carry no period (or were not stored)."""
+    if not relation:
+        return None
+    parts = [p.strip('"') for p in relation.split(".")]
+    schema, table = parts[-2], parts[-1]
+    if "period" not in con.columns(schema, table):
+        return None
+    return dict(con.execute(f'SELECT period, count(*) FROM "{schema}"."{table}" GROUP BY period').fetchall())
+
+
 def record_dbt_results(con: Warehouse, run_results_json_path: Path | str, periods: list[str],
                        run_id: str | None = None) -> list[CheckResult]:
-    """Land dbt's test results (`target/run_results.json`) as model checks of each period given.
+    """Land dbt's test results (`target/run_results.json`) as model checks of the periods given.
 
-    Severity comes from the test's node config in `manifest.json` beside the run results; without
-    it, from the status (`warn` → warn, otherwise dbt's default `error`). Skipped tests did not run
-    and are not recorded; unit tests are not data checks.
+    A failing test is charged to the periods of its failing rows: the tests of models with periods
+    store their failing rows (store_failures, dbt_project.yml), whose `period` column names them. A
+    test whose failing rows carry no period (a test of reference data or of a model without periods,
+    a key test that reports the duplicated key) and a test that could not run are charged to every
+    period given: everything the run built reads it. Severity comes from the test's node config in
+    `manifest.json` beside the run results; without it, from the status (`warn` → warn, otherwise
+    dbt's default `error`). Skipped tests did not run and are not recorded; unit tests are not data
+    checks.
     """
     periods = check_periods(periods)
     path = Path(run_results_json_path)
@@ -327,14 +344,17 @@ def record_dbt_results(con: Warehouse, run_results_json_path: Path | str, period
         failing = failures if status != "error" else max(failures, 1)
         if status == "pass":
             failing = 0
+        by_period = _failing_periods(con, item.get("relation_name") or node.get("relation_name")) \
+            if failing and status != "error" else None
         description = node.get("description") or ""
         check = _DbtCheck(check_id=f"dbt.{name}", name_zh=(config.get("meta") or {}).get("name_zh")
                           or description or f"dbt 测试：{name}", name_en=description or f"dbt test {name}",
                           severity=severity)
-        samples = [{"_file_name": None, "_sheet": None, "_row_number": None, "message": item.get("message")}] \
-            if failing else []
         for period in periods:
-            results.append(make(period=period, target=target, check=check, failing=failing, samples=samples,
+            here = failing if by_period is None else by_period.get(period, 0)
+            samples = [{"_file_name": None, "_sheet": None, "_row_number": None, "message": item.get("message")}] \
+                if here else []
+            results.append(make(period=period, target=target, check=check, failing=here, samples=samples,
                                 file_sha256=None, source="dbt"))
     insert_results(con, results)
     return results

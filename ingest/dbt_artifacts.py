@@ -23,7 +23,16 @@ from pathlib import Path
 import yaml
 
 from ingest import reference
-from ingest.registry import CADENCE_STEP, DUCKDB_TYPES, FEEDS, LINEAGE_COLUMNS, READ_RULES, UNITS, Column, Feed
+from ingest.registry import (
+    CADENCE_STEP,
+    DUCKDB_TYPES,
+    FEEDS,
+    LINEAGE_COLUMNS,
+    READ_RULES,
+    UNITS,
+    Column,
+    Feed,
+)
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "__sources.yml"
