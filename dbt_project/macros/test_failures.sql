@@ -24,7 +24,7 @@ where {{ column_name }} not in (
 {% macro default__test_relationships(model, column_name, to, field) %}
 {%- if should_store_failures() %}
 select child.*
-from {{ model }} as child
+from (select * from {{ model }}) as child
 left join (select {{ field }} as to_field from {{ to }}) as parent
     on child.{{ column_name }} = parent.to_field
 where child.{{ column_name }} is not null and parent.to_field is null
