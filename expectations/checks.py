@@ -88,17 +88,21 @@ def _label(feed: Feed, field_name: str) -> str:
 
 def with_previous(frames: FeedFrames, columns: list[str], *, same_year: bool,
                   previous_month_only: bool = False) -> pd.DataFrame:
-    """Checked rows joined by business key to the same scope's previous period (its current vintage).
+    """Rows joined by business key to the same scope's previous period (its current vintage): every
+    pair that involves a checked period, as the later or as the earlier side.
 
     The previous period is the latest earlier period that has a vintage (within the year when
     `same_year`), or exactly month N−1 when `previous_month_only`. Joined columns get `_prev`.
+    A pair is charged to the vintage that arrived later (`_charged_sha256`, FEEDS.md: a check
+    comparing two periods belongs to the newer file, whichever period it is of): a revised May
+    that now exceeds June's YTD fails on May's file, not on June's.
     """
     import pandas as pd
 
     key = match_key(frames.feed)
-    rows = frames.data()
-    rows = rows[rows[key].notna().all(axis=1)].copy()
     history = frames.data(frames.history)
+    rows = history[history[key].notna().all(axis=1)].copy()
+    checked_periods = set(frames.checked["_period"])
     periods_by_scope: dict[str, list[str]] = {
         scope: sorted(set(group)) for scope, group in history.groupby("_scope")["_period"]
     }
@@ -113,13 +117,23 @@ def with_previous(frames: FeedFrames, columns: list[str], *, same_year: bool,
         return earlier[-1] if earlier else None
 
     rows["_prev_period"] = [previous(s, p) for s, p in zip(rows["_scope"], rows["_period"], strict=True)]
+    rows = rows[rows["_period"].isin(checked_periods) | rows["_prev_period"].isin(checked_periods)]
     join = list(dict.fromkeys([*key, "_scope"]))
-    prev = history[[*join, "_period", "_file_name", "_row_number", *columns]].drop_duplicates(subset=[*join, "_period"])
-    prev = prev.rename(columns={c: f"{c}_prev" for c in ["_period", "_file_name", "_row_number", *columns]})
+    carried = ["_period", "_file_name", "_row_number", "_file_sha256", "_received_at", *columns]
+    prev = history[[*join, *[c for c in carried if c in history.columns]]].drop_duplicates(subset=[*join, "_period"])
+    prev = prev.rename(columns={c: f"{c}_prev" for c in carried})
     prev = prev.rename(columns={"_period_prev": "_prev_period", "_file_name_prev": "_prev_file_name",
-                                "_row_number_prev": "_prev_row_number"})
+                                "_row_number_prev": "_prev_row_number", "_file_sha256_prev": "_prev_file_sha256",
+                                "_received_at_prev": "_prev_received_at"})
     merged = rows.merge(prev, how="left", on=[*join, "_prev_period"])
-    return merged if len(merged) else pd.DataFrame(columns=[*rows.columns, *prev.columns])
+    if not len(merged):
+        return pd.DataFrame(columns=[*rows.columns, *prev.columns, "_charged_sha256"])
+    if "_received_at" in merged.columns:
+        earlier_file_newer = merged["_prev_file_sha256"].notna() & (merged["_prev_received_at"] > merged["_received_at"])
+    else:
+        earlier_file_newer = pd.Series(False, index=merged.index)
+    merged["_charged_sha256"] = merged["_prev_file_sha256"].where(earlier_file_newer, merged["_file_sha256"])
+    return merged
 
 
 def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,10 +1,15 @@
 """The publication gate and the statisticians' sign-offs.
 
 A period publishes when every blocking check of the period passes or is overridden. Blocking =
-an error-severity check that failed in its latest run on a current vintage of the period (the
-latest file of each scope), or a model/completeness check of the period (no vintage) that failed
-in its latest run. A vintage nobody has checked yet blocks too: unchecked data never publishes.
-Warnings never block. Rejected files are not vintages, so they never block.
+an error-severity check that failed in its latest run on a vintage of the period's read set (the
+current vintage of every scope the period's numbers read, `expectations.read_set`: its own files,
+and e.g. the quarter it carries forward or last year's December), or a model/completeness check of
+the period (no vintage) that failed in its latest run. An error in a file therefore blocks every
+period that reads it (FEEDS.md). A vintage nobody has checked yet blocks too: unchecked data never
+publishes. Warnings never block. Rejected files are not vintages, so they never block.
+
+`latest_results` is the one home of "the results that count for a period": the gate, `svcmon
+status` and the quality report read it.
 
 An override names check ids. It covers the failures of model/completeness checks, and of the
 vintages received before the sign-off: a revision that arrives later and fails again is new data
@@ -17,8 +22,9 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+from expectations.read_set import live_read_set
 from expectations.runner import check_periods
-from expectations.store import CheckResult, ensure_quality_schema, rows_as_results, samples_json
+from expectations.store import COLUMNS, CheckResult, ensure_quality_schema, rows_as_results, samples_json
 from ingest.warehouse import Warehouse
 
 GATE_STATUS_ZH = {"passed": "通过", "overridden": "已签字放行", "failed": "未通过"}
@@ -63,36 +69,50 @@ class GateResult:
         return sorted({r.check_id for r in self.blocking} - set(self.overridden))
 
 
-def current_vintages_of_period(con: Warehouse, period: str) -> list[tuple]:
-    """(feed_id, scope, file_sha256, vintage, received_at) of the latest file of each scope of the period
-    (landing's `raw.current_vintages`)."""
-    if not con.table_exists("raw", "current_vintages"):
+def read_set_vintages(con: Warehouse, period: str) -> list[tuple]:
+    """(feed_id, scope, file_sha256, input period, received_at) of every vintage the period reads."""
+    vintages = live_read_set(con, period)
+    if not vintages:
         return []
-    return con.execute(
-        "SELECT feed_id, scope, file_sha256, vintage, received_at FROM raw.current_vintages WHERE period = ?",
-        [period],
-    ).fetchall()
+    received = dict(con.execute(
+        "SELECT file_sha256, max(received_at) FROM raw.vintages GROUP BY file_sha256").fetchall())
+    return [(v["feed_id"], v["scope"], v["file_sha256"], v["period"], received.get(v["file_sha256"]))
+            for v in vintages]
 
 
-def _latest_results(con: Warehouse, period: str, current_files: set[str]) -> list[CheckResult]:
-    per_file = con.execute(
-        """
-        SELECT * FROM quality.check_results
-        WHERE period = ? AND file_sha256 IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY check_id, file_sha256 ORDER BY checked_at DESC, run_id DESC) = 1
-        """,
-        [period],
-    ).fetchall()
-    per_period = con.execute(
-        """
-        SELECT * FROM quality.check_results
-        WHERE period = ? AND file_sha256 IS NULL
-        QUALIFY row_number() OVER (PARTITION BY check_id, target ORDER BY checked_at DESC, run_id DESC) = 1
-        """,
-        [period],
-    ).fetchall()
-    results = rows_as_results(per_file) + rows_as_results(per_period)
-    return [r for r in results if r.file_sha256 is None or r.file_sha256 in current_files]
+_RESULT_COLUMNS = ", ".join(COLUMNS)
+
+
+def latest_results(con: Warehouse, period: str, files: set[str] | None = None) -> list[CheckResult]:
+    """The latest result of every check that counts for `period`: per file, of each file in `files`
+    (default: the period's read set) whatever period the file is of; per period (model, dbt and
+    completeness checks), of the period itself."""
+    ensure_quality_schema(con)
+    if files is None:
+        files = {sha for _f, _s, sha, _p, _r in read_set_vintages(con, period)}
+    results = rows_as_results(con.execute(
+        f"""
+        SELECT {_RESULT_COLUMNS} FROM (
+            SELECT {_RESULT_COLUMNS},
+                   row_number() OVER (PARTITION BY check_id, target
+                                      ORDER BY checked_at DESC, run_id DESC) AS recency
+            FROM quality.check_results
+            WHERE period = ? AND file_sha256 IS NULL
+        ) AS ranked
+        WHERE recency = 1""", [period]).fetchall())
+    if files:
+        marks = ", ".join("?" for _ in files)
+        results += rows_as_results(con.execute(
+            f"""
+            SELECT {_RESULT_COLUMNS} FROM (
+                SELECT {_RESULT_COLUMNS},
+                       row_number() OVER (PARTITION BY check_id, file_sha256
+                                          ORDER BY checked_at DESC, run_id DESC) AS recency
+                FROM quality.check_results
+                WHERE file_sha256 IN ({marks})
+            ) AS ranked
+            WHERE recency = 1""", sorted(files)).fetchall())
+    return results
 
 
 def signoffs(con: Warehouse, period: str) -> list[Signoff]:
@@ -108,17 +128,17 @@ def signoffs(con: Warehouse, period: str) -> list[Signoff]:
 def evaluate_gate(con: Warehouse, period: str) -> GateResult:
     (period,) = check_periods([period])
     ensure_quality_schema(con)
-    vintages = current_vintages_of_period(con, period)
-    received = {sha: received_at for _feed, _scope, sha, _v, received_at in vintages}
-    results = _latest_results(con, period, set(received))
+    vintages = read_set_vintages(con, period)
+    received = {sha: received_at for _feed, _scope, sha, _p, received_at in vintages}
+    results = latest_results(con, period, set(received))
 
     checked_files = {r.file_sha256 for r in results if r.file_sha256}
     unchecked = [
-        CheckResult(run_id="", checked_at=received_at, period=period, target=f"raw.{feed_id}",
+        CheckResult(run_id="", checked_at=received_at, period=input_period, target=f"raw.{feed_id}",
                     check_id=f"{feed_id}.gate.unchecked", check_name_zh="新到文件尚未经过数据质量审核",
                     check_name_en="a newly landed file has not been checked yet", severity="error",
                     status="failed", failing_rows=0, sample_rows=samples_json([]), file_sha256=sha, source="gx")
-        for feed_id, _scope, sha, _v, received_at in vintages if sha not in checked_files
+        for feed_id, _scope, sha, input_period, received_at in vintages if sha not in checked_files
     ]
     failed = [r for r in results if r.failed] + unchecked
     blocking = [r for r in failed if r.severity == "error"]

@@ -2,9 +2,10 @@
 
 A check runs on each current vintage (the latest file of each scope, `raw.current_vintages`) of
 the periods asked for, and writes one row per (check, vintage): passed or failed, with up to 20
-failing rows traced to file, sheet and Excel row. A check comparing two periods is charged to the
-later vintage. Completeness checks are per (feed, period), from the completeness model (dbt) as it
-judged at its as-of date; mart and dbt checks per period.
+failing rows traced to file, sheet and Excel row. Completeness checks are per (feed, period), from the completeness model (dbt) as it
+judged at its as-of date; mart and dbt checks per period. A check comparing two periods looks at
+every pair a checked period is part of (as the later or the earlier side) and is charged to the
+newer file of the pair, so checking a revised May also judges June against it.
 """
 
 from __future__ import annotations
@@ -122,10 +123,11 @@ def current_vintages(con: Warehouse, feed_id: str) -> pd.DataFrame:
 
 
 def load_current_rows(con: Warehouse, feed: Feed) -> pd.DataFrame:
-    """Rows of every current vintage of the feed (the latest file of each (period, scope))."""
+    """Rows of every current vintage of the feed (the latest file of each (period, scope)), with the
+    time their file arrived (`_received_at`: which of two compared files is the newer)."""
     frame = con.execute(
         f"""
-        SELECT r.* FROM raw.{feed.feed_id} r
+        SELECT r.*, c.received_at AS _received_at FROM raw.{feed.feed_id} r
         JOIN raw.current_vintages c
           ON c.feed_id = ? AND r._file_sha256 = c.file_sha256 AND r._period = c.period AND r._scope = c.scope
         ORDER BY r._period, r._file_sha256, r._row_number
@@ -215,7 +217,9 @@ def _feed_results(con: Warehouse, feed: Feed, periods: list[str], history_of: Ca
             failing = data[data["_rid"].isin(gx_failing[check.check_id])]
         else:
             failing = check.evaluate(frames)
-        by_file = {sha: group for sha, group in failing.groupby("_file_sha256")} if len(failing) else {}
+        # A check comparing two periods names the newer file of each pair (`_charged_sha256`).
+        charge = "_charged_sha256" if "_charged_sha256" in failing.columns else "_file_sha256"
+        by_file = {sha: group for sha, group in failing.groupby(charge)} if len(failing) else {}
         for sha, period in charged_files.itertuples(index=False):
             rows = by_file.get(sha)
             samples = [] if rows is None else [_sample(r, check.show, personal, personal_values)
@@ -322,13 +326,30 @@ def run_checks(con: Warehouse, periods: list[str], *, run_id: str | None = None)
     return results
 
 
+def _failing_periods(con: Warehouse, relation: str | None) -> dict[str, int] | None:
+    """period -> failing rows of a test whose failing rows dbt stored (store_failures) with a
+    `period` column; None when they carry no period (or were not stored)."""
+    if not relation:
+        return None
+    parts = [p.strip('"') for p in relation.split(".")]
+    schema, table = parts[-2], parts[-1]
+    if "period" not in con.columns(schema, table):
+        return None
+    return dict(con.execute(f'SELECT period, count(*) FROM "{schema}"."{table}" GROUP BY period').fetchall())
+
+
 def record_dbt_results(con: Warehouse, run_results_json_path: Path | str, periods: list[str],
                        run_id: str | None = None) -> list[CheckResult]:
-    """Land dbt's test results (`target/run_results.json`) as model checks of each period given.
+    """Land dbt's test results (`target/run_results.json`) as model checks of the periods given.
 
-    Severity comes from the test's node config in `manifest.json` beside the run results; without
-    it, from the status (`warn` → warn, otherwise dbt's default `error`). Skipped tests did not run
-    and are not recorded; unit tests are not data checks.
+    A failing test is charged to the periods of its failing rows: the tests of models with periods
+    store their failing rows (store_failures, dbt_project.yml), whose `period` column names them. A
+    test whose failing rows carry no period (a test of reference data or of a model without periods,
+    a key test that reports the duplicated key) and a test that could not run are charged to every
+    period given: everything the run built reads it. Severity comes from the test's node config in
+    `manifest.json` beside the run results; without it, from the status (`warn` → warn, otherwise
+    dbt's default `error`). Skipped tests did not run and are not recorded; unit tests are not data
+    checks.
     """
     periods = check_periods(periods)
     path = Path(run_results_json_path)
@@ -360,14 +381,17 @@ def record_dbt_results(con: Warehouse, run_results_json_path: Path | str, period
         failing = failures if status != "error" else max(failures, 1)
         if status == "pass":
             failing = 0
+        by_period = _failing_periods(con, item.get("relation_name") or node.get("relation_name")) \
+            if failing and status != "error" else None
         description = node.get("description") or ""
         check = _DbtCheck(check_id=f"dbt.{name}", name_zh=(config.get("meta") or {}).get("name_zh")
                           or description or f"dbt 测试：{name}", name_en=description or f"dbt test {name}",
                           severity=severity)
-        samples = [{"_file_name": None, "_sheet": None, "_row_number": None, "message": item.get("message")}] \
-            if failing else []
         for period in periods:
-            results.append(make(period=period, target=target, check=check, failing=failing, samples=samples,
+            here = failing if by_period is None else by_period.get(period, 0)
+            samples = [{"_file_name": None, "_sheet": None, "_row_number": None, "message": item.get("message")}] \
+                if here else []
+            results.append(make(period=period, target=target, check=check, failing=here, samples=samples,
                                 file_sha256=None, source="dbt"))
     insert_results(con, results)
     return results

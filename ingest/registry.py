@@ -16,6 +16,24 @@ from typing import Literal
 ColumnType = Literal["text", "number", "integer", "bool", "month", "date", "enum"]
 Identifier = Literal["uscc", "ric", "project_code"]
 Cadence = Literal["monthly", "quarterly", "yearly"]
+ReadRule = Literal["own", "earlier_in_year", "previous_year", "earlier_years", "previous_year_end", "year_ends",
+                   "previous_release", "latest_release"]
+
+# Which vintages of a feed the numbers of a period P read (its read set, ARCHITECTURE.md round two):
+# each rule names input periods of the feed relative to P; the read set is the current vintage of
+# every scope of those periods. The rules' SQL is `models/intermediate/int_read_set.sql`; which
+# rules a feed follows is declared on the feed (`Feed.reads`, generated into seeds/ref_feed_reads.csv)
+# and `tests/test_read_set.py` checks the declaration against what the models really read.
+READ_RULES: dict[str, str] = {
+    "own": "P itself (every feed: an error in a file always blocks its own period)",
+    "earlier_in_year": "every earlier period of P's year (year-to-date reads, the year's notes so far)",
+    "previous_year": "every period of the year before P's",
+    "earlier_years": "every period of the years before P's (a project counts in the year it first appears)",
+    "previous_year_end": "the last period with a file of the year before P's (level targets)",
+    "year_ends": "the last period with a file of every year before P's (five-year totals)",
+    "previous_release": "the latest period before P with a file (a list compared with its previous snapshot)",
+    "latest_release": "the latest period up to P with a file (a quarterly value carried forward)",
+}
 
 # Months between two due periods of a cadence.
 CADENCE_STEP: dict[str, int] = {"monthly": 1, "quarterly": 3, "yearly": 12}
@@ -188,6 +206,8 @@ class Feed:
     # The feed's period is a year (`YYYY-01`), given by this column, the title or the file name;
     # every other feed's period is a month, and a year alone is no period (FEEDS.md "Period").
     year_column: str | None = None
+    # Which earlier vintages a period's numbers read besides its own (READ_RULES); `own` is implied.
+    reads: tuple[ReadRule, ...] = ()
 
     def __post_init__(self) -> None:
         cadences = [c.cadence for c in self.calendars]
@@ -195,6 +215,14 @@ class Feed:
             raise ValueError(f"{self.feed_id}: one calendar per cadence, got {cadences}")
         if self.year_column is not None and self.year_column not in {c.field for c in self.columns}:
             raise ValueError(f"{self.feed_id}: year column {self.year_column} is not one of its columns")
+        unknown = [r for r in self.reads if r not in READ_RULES]
+        if unknown:
+            raise ValueError(f"{self.feed_id}: unknown read rule(s) {unknown}; known: {', '.join(READ_RULES)}")
+
+    @property
+    def read_rules(self) -> tuple[str, ...]:
+        """Every rule of the feed's read set, `own` first."""
+        return ("own", *(r for r in self.reads if r != "own"))
 
     @property
     def calendars(self) -> tuple[Calendar, ...]:
@@ -379,6 +407,10 @@ _register(Feed(
     ytd=True,
     key=("uscc",),
     description="Enterprise-level micro data of above-scale services enterprises (千元).",
+    # 百亿级 (int_indicator_values) reads the year so far and the previous December; its level target the
+    # previous year's year-end value, itself built from that year's files; ent_new_above_scale's
+    # five-year total every earlier year's year-end.
+    reads=('earlier_in_year', 'previous_year', 'year_ends'),
     columns=(
         C("uscc", "统一社会信用代码", required=True, identifier="uscc"),
         C("name", "单位详细名称", required=True, aliases=("企业名称",)),
@@ -421,6 +453,8 @@ _register(Feed(
     ytd=False,
     key=("indicator",),
     description="Employment by sector, quarterly.",
+    # A quarterly value is carried forward to the months after its release (int_indicator_progress).
+    reads=('latest_release',),
     columns=(
         C("indicator", "指标名称", required=True),
         C("persons", "数值", "integer", unit="人", required=True, aliases=("人数",)),
@@ -457,6 +491,9 @@ _register(Feed(
     calendar=DEPARTMENT_MONTHLY,
     ytd=True,
     key=("project_code",),
+    # A project counts in the year it first appears in any earlier list (int_indicator_values,
+    # fct_major_projects); the five-year totals add up earlier years.
+    reads=('earlier_years',),
     columns=(
         C("project_code", "项目代码", required=True, identifier="project_code"),
         C("name", "项目名称", required=True),
@@ -483,6 +520,8 @@ _register(Feed(
     calendar=DEPARTMENT_MONTHLY,
     ytd=True,
     key=("zone_name",),
+    # Level targets: last year's year-end value (int_indicator_targets).
+    reads=('previous_year_end',),
     columns=(
         C("zone_name", "发展区名称", required=True),
         C("level", "级别", "enum", required=True, enum=("省级", "市级")),
@@ -508,6 +547,9 @@ _register(Feed(
     calendar=DEPARTMENT_MONTHLY,
     ytd=False,
     key=("uscc",),
+    # Exits and replacements against the list's previous snapshot (fct_enterprise_cultivation);
+    # level targets from last year's year-end value (int_indicator_targets).
+    reads=('previous_release', 'previous_year_end'),
     columns=(
         C("uscc", "统一社会信用代码", required=True, identifier="uscc"),
         C("name", "企业名称", required=True),
@@ -531,6 +573,8 @@ _register(Feed(
     calendar=DEPARTMENT_MONTHLY,
     ytd=False,
     key=("id_number",),
+    # Five-year totals add up every earlier year's year-end value (int_indicator_progress).
+    reads=('year_ends',),
     columns=(
         C("name", "姓名", required=True, pii=True),
         C("id_number", "公民身份号码", required=True, identifier="ric", pii=True, aliases=("身份证号码", "身份证号")),
@@ -554,6 +598,9 @@ _register(Feed(
     ytd=True,
     key=("reporting_dept", "program"),
     scope_field="reporting_dept",
+    # Five-year totals (year ends); a department that reported earlier in the year and sent nothing
+    # for P marks the sum 部分单位未报送 (INDICATORS.md, Completeness inside a value).
+    reads=('earlier_in_year', 'year_ends'),
     columns=(
         C("program", "培训项目", "enum", required=True, enum=TRAINING_PROGRAMS),
         C("person_times_month", "本月人次", "number", unit="人次"),
@@ -571,6 +618,8 @@ _register(Feed(
     ytd=True,
     key=("reporting_dept", "indicator_id"),
     scope_field="reporting_dept",
+    # The 重点任务攻坚表 shows the latest note of the year so far (fct_key_tasks).
+    reads=('earlier_in_year',),
     columns=(
         C("indicator_id", "指标代码", required=True),
         C("indicator_name", "指标名称"),
@@ -620,6 +669,9 @@ _register(Feed(
     # The plan itself (附件1) states 2023's targets; the 专班 issues a list from 2024 on.
     owed_from="2024-01",
     year_column="year",
+    # Every month of a year reads that year's list (period YYYY-01); a task's name and unit come
+    # from the latest list naming it, shown only in the years whose list names it.
+    reads=('earlier_in_year',),
     ytd=False,
     key=("indicator_id",),
     description="The year's targets and tasks: one row per indicator or new task (TYYYY-NN); period YYYY-01.",

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +29,11 @@ console = Console()
 
 DEMO_FIRST, DEMO_LAST = "2023-01", "2024-12"
 PeriodOpt = Annotated[str | None, typer.Option("--period", help="YYYY-MM")]
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", help="判断报送情况的日期（默认今天）/ the day completeness is judged at, YYYY-MM-DD (default today)")]
+# A run whose files keep changing under it (a land between build and publication) is built again at
+# most this many times before the period is reported as not published.
+MAX_REBUILDS = 2
 
 
 def _check_period(value: str) -> str:
@@ -36,6 +42,18 @@ def _check_period(value: str) -> str:
         return validate_period(value)
     except PeriodError as exc:
         console.print(str(exc), style="red", soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _as_of(value: str | None) -> dt.date:
+    """The run's as-of date (`--as-of`, default today), or exit 2 with one line."""
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        console.print(f"日期应为 YYYY-MM-DD / --as-of must be YYYY-MM-DD, got {value!r}", style="red",
+                      soft_wrap=True, markup=False, highlight=False)
         raise typer.Exit(2) from None
 
 
@@ -60,22 +78,66 @@ def dagster_instance():
     return DagsterInstance.get()
 
 
-def _execute(job_name: str, first: str, last: str):
-    return execute_range(job_name, first, last, instance=dagster_instance())
+def _execute(job_name: str, first: str, last: str, as_of: dt.date | None = None):
+    from orchestration.dbt import AS_OF_TAG
+
+    tags = {AS_OF_TAG: as_of.isoformat()} if as_of else None
+    return execute_range(job_name, first, last, instance=dagster_instance(), tags=tags)
 
 
-def _build_and_publish(periods: list[str]) -> dict[str, str]:
-    """Build once for the whole range, then check and publish each period on its own, so one
-    blocked month never holds back another. Returns period -> outcome."""
-    with console.status(f"构建数仓 / building the warehouse for {periods[0]}..{periods[-1]} (dbt)…"):
-        build = _execute("build_job", periods[0], periods[-1])
+def _touched_periods(periods: list[str]) -> list[str]:
+    """The periods asked for, and every period a file not yet checked touches (its own, those that read
+    it, the next one its checks compare with): a revised May re-checks and republishes June too."""
+    from expectations import read_set
+
+    con = landing.connect()
+    try:
+        touched = read_set.periods_touched(con, read_set.unchecked_files(con))
+    finally:
+        con.close()
+    extra = sorted(set(touched) - set(periods))
+    if extra:
+        console.print(f"新文件还涉及 / new files also touch: {', '.join(extra)}")
+    return sorted(set(periods) | set(touched))
+
+
+def _is_current(period: str) -> bool:
+    from expectations import read_set
+
+    con = landing.connect()
+    try:
+        return read_set.is_current(con, period)
+    finally:
+        con.close()
+
+
+def _build(first: str, last: str, as_of: dt.date) -> None:
+    with console.status(f"构建数仓 / building the warehouse for {first}..{last} (dbt)…"):
+        build = _execute("build_job", first, last, as_of)
     if not build.success:
         console.print("[red]构建失败 / build failed; see the Dagster run logs[/red]")
         raise typer.Exit(1)
+
+
+def _publish(period: str, as_of: dt.date) -> bool:
+    """Check and publish one period; when files landed after its build, build it again first."""
+    for _attempt in range(MAX_REBUILDS + 1):
+        if _execute("publish_job", period, period).success:
+            return True
+        if _is_current(period):
+            return False  # the gate blocked it
+        console.print(f"{period}: 构建后有新文件落地，重新构建 / files landed after the build: building again")
+        _build(period, period, as_of)
+    return False
+
+
+def _build_and_publish(periods: list[str], as_of: dt.date) -> dict[str, str]:
+    """Build once for the whole range, then check and publish each period on its own, so one
+    blocked month never holds back another. Returns period -> outcome."""
+    _build(periods[0], periods[-1], as_of)
     outcomes = {}
     for period in track(periods, description="质量审核与发布 / checks and publication", console=console):
-        run = _execute("publish_job", period, period)
-        outcomes[period] = "published" if run.success else "blocked"
+        outcomes[period] = "published" if _publish(period, as_of) else "blocked"
     return outcomes
 
 
@@ -153,16 +215,30 @@ HistoryOpt = Annotated[bool, typer.Option(
                       "submission date (otherwise a file is received when it is landed)")]
 
 
-def _land_inbox(stated: dt.date | None, history: bool) -> landing.LandingResults:
+def _land_inbox(stated: dt.date | Mapping[str, dt.date] | None = None, history: bool = False
+                ) -> landing.LandingResults:
+    """Land every file of the inbox (before a build, so the run knows which periods they touch).
+    `stated` is one submission date for every file, or one per path relative to the inbox (the
+    demo's); `history` takes each file's 填报日期. The records beside the archive follow."""
+    from ingest import recovery
+
     con = landing.connect()
     try:
         inbox = settings.inbox_path()
         survey = landing.survey_inbox(inbox)
         landing.clean_temporary_copies(settings.archive_path())
-        return landing.LandingResults(
-            (landing.land_file(con, p, f, submitted_on=stated, history=history, inbox=inbox)
+
+        def submitted(path: Path) -> dt.date | None:
+            if isinstance(stated, Mapping):
+                return stated.get(path.relative_to(inbox).as_posix())
+            return stated
+
+        results = landing.LandingResults(
+            (landing.land_file(con, p, f, submitted_on=submitted(p), history=history, inbox=inbox)
              for p, f in track(survey.candidates, description="落地 / landing", console=console)),
             ignored=survey.ignored)
+        recovery.sync_all(con)
+        return results
     finally:
         con.close()
 
@@ -200,33 +276,29 @@ def demo_feeds(
 def demo(
     faults: Annotated[str, typer.Option(help="注入的错误 / faults to inject")] = "",
     seed: int = 7,
+    as_of: AsOfOpt = None,
 ) -> None:
     """一键演示：全新 $SVCMON_HOME，演示报表 2023-01..2024-12 → 数仓 → 质量关 → 发布 → 报告。"""
     from demo import DemoManifest, generate_demo_feeds
 
+    as_of_date = _as_of(as_of)
     started = time.perf_counter()
     home = settings.home()
     for part in ("warehouse.duckdb", "warehouse.duckdb.wal", "published.duckdb", "inbox", "archive",
-                 "reports", "published", "dagster"):
+                 "reports", "published", "published_versions", "dagster"):
         target = home / part
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
+        if target.is_symlink() or target.is_file():
             target.unlink()
+        elif target.is_dir():
+            shutil.rmtree(target)
     inbox = settings.inbox_path()
     manifest: DemoManifest = generate_demo_feeds(inbox, DEMO_FIRST, DEMO_LAST, seed=seed,
                                                  faults=[f for f in faults.split(",") if f])
     stated = {f.path: dt.date.fromisoformat(f.submitted_on) for f in manifest.files}
-    con = landing.connect()
-    try:
-        files = landing.scan_inbox(inbox)
-        results = [landing.land_file(con, p, f, submitted_on=stated.get(p.relative_to(inbox).as_posix()))
-                   for p, f in track(files, description="落地 / landing demo feeds", console=console)]
-    finally:
-        con.close()
+    results = _land_inbox(stated)
     _print_landing(results, only_problems=True)
     periods = month_range(DEMO_FIRST, DEMO_LAST)
-    outcomes = _build_and_publish(periods)
+    outcomes = _build_and_publish(periods, as_of_date)
     with console.status("报告 / reports…"):
         paths = _write_demo_reports(periods)
     _print_summary(periods, outcomes)
@@ -281,12 +353,14 @@ def run(
     first: Annotated[str | None, typer.Option("--from")] = None,
     last: Annotated[str | None, typer.Option("--to")] = None,
     history: HistoryOpt = False,
+    as_of: AsOfOpt = None,
 ) -> None:
     """落地、构建、审核并发布通过质量关的各期 / land, build, check and publish each period whose gate passes."""
-    periods = _periods(period, first, last)
-    if history:  # land here with each file's 填报日期; the run's own landing step then finds them landed
-        _print_landing(_land_inbox(None, history=True), only_problems=True)
-    outcomes = _build_and_publish(periods)
+    asked = _periods(period, first, last)
+    as_of_date = _as_of(as_of)
+    _print_landing(_land_inbox(None, history=history), only_problems=True)
+    periods = _touched_periods(asked)
+    outcomes = _build_and_publish(periods, as_of_date)
     published = [p for p, outcome in outcomes.items() if outcome == "published"]
     paths: list[Path] = []
     if published:
@@ -377,6 +451,9 @@ def signoff(
     con = landing.connect()
     try:
         gate.record_signoff(con, period, by, reason, list(override or []))
+        from ingest import recovery
+
+        recovery.sync_all(con)
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -384,9 +461,17 @@ def signoff(
         con.close()
     console.print(f"已记录签字 / sign-off recorded for {period} by {by}")
     if override:
+        from expectations import read_set
+
+        con = landing.connect()
+        try:
+            as_of = read_set.captured_as_of(con, period) or dt.date.today()
+        finally:
+            con.close()
         console.print("重新发布 / publishing with the override…")
-        outcome = _execute("publish_job", period, period)
-        console.print("已发布 published" if outcome.success else "[red]仍未通过 still blocked[/red]")
+        # A corrected file landed since the build: the marts are built again before publishing.
+        published = _publish(period, as_of)
+        console.print("已发布 published" if published else "[red]仍未通过 still blocked[/red]")
 
 
 @app.command()
@@ -450,16 +535,39 @@ def export(
 
 @app.command()
 def rebuild(
-    period: Annotated[str, typer.Option("--period", help="YYYY-MM")],
-    version: Annotated[int, typer.Option("--version", help="发布版本 / published version")],
+    period: Annotated[str | None, typer.Option("--period", help="YYYY-MM")] = None,
+    version: Annotated[int | None, typer.Option("--version", help="发布版本 / published version")] = None,
+    all_versions: Annotated[bool, typer.Option(
+        "--all", help="从归档与记录文件重建全部版本（数仓丢失时恢复）/ every version, from the archive and its "
+                      "records alone (recovers a lost warehouse)")] = False,
 ) -> None:
-    """从归档重建已发布版本并比对 / rebuild a published version from the archive and compare."""
-    from orchestration.rebuild import rebuild_version
+    """从归档重建已发布版本并比对 / rebuild published versions from the archive and compare."""
+    from orchestration.rebuild import rebuild_all, rebuild_version
 
+    if all_versions:
+        with console.status("从归档重建全部版本 / rebuilding every version from the archive (dbt)…"):
+            result = rebuild_all()
+        if result.installed:
+            from publish import analyst_copy
+
+            con = landing.connect()
+            try:
+                analyst_copy.write_analyst_copy(con, settings.home())
+            finally:
+                con.close()
+            console.print(f"[green]已恢复 recovered[/green]: {len(result.versions)} versions "
+                          f"({result.builds} builds) into {result.warehouse}")
+        elif result.identical:
+            console.print(f"[green]一致 identical[/green]: {len(result.versions)} versions, "
+                          f"{result.compared_rows} rows ({result.builds} builds)")
+        else:
+            console.print(f"[red]不一致 differs[/red]: {result.differing_tables}")
+            raise typer.Exit(1)
+        return
+    if period is None or version is None:
+        raise typer.BadParameter("请给出 --period 与 --version，或 --all / give --period and --version, or --all")
     period = _check_period(period)
     target = settings.home() / "rebuild" / f"{period}_v{version}"
-    if target.exists():
-        shutil.rmtree(target)
     con = landing.connect()
     try:
         with console.status("从归档重建 / rebuilding from the archive (dbt)…"):

@@ -12,6 +12,7 @@ package: `dbt_build` is the one way the assets invoke dbt.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -112,6 +113,25 @@ class SvcmonDbtTranslator(DagsterDbtTranslator):
         return "staging"
 
 
-def period_vars(first: str, last: str) -> dict[str, str]:
-    """dbt vars bounding the partitioned marts to [first, last]."""
-    return {"period_from": first, "period_to": last}
+# The run tag that fixes a run's as-of date (ISO): the day completeness is judged at ("not yet due"
+# or 未报送). The CLI sets it from `--as-of`; a run without it (schedule, sensor, UI) takes the day
+# it was created. dbt gets it as the var `as_of_date`, fct_read_set keeps it, publication records it.
+AS_OF_TAG = "svcmon/as_of_date"
+
+
+def run_as_of(context: AssetExecutionContext) -> dt.date:
+    """The as-of date of the run the step belongs to: fixed once per run."""
+    tag = context.run.tags.get(AS_OF_TAG)
+    if tag:
+        return dt.date.fromisoformat(tag)
+    record = context.instance.get_run_record_by_id(context.run_id)
+    created = record.create_timestamp if record is not None else dt.datetime.now(dt.UTC)
+    return created.astimezone().date()
+
+
+def dbt_vars(as_of: dt.date, first: str | None = None, last: str | None = None) -> dict[str, str]:
+    """dbt vars: the run's as-of date and, for the partitioned marts, the range [first, last]."""
+    values: dict[str, str] = {"as_of_date": as_of.isoformat()}
+    if first and last:
+        values.update(period_from=first, period_to=last)
+    return values

@@ -4,7 +4,10 @@ A file still being written (modified in the last STABLE_SECONDS) is left alone; 
 is new when its sha256 is not in the cursor. Reading a file to learn its period does not
 land it: the run the sensor starts does that. The sensor reads as landing does: in the
 memory-limited reading child (`ingest.isolation`), so no file can stop the sensor, and never
-through a link out of the inbox.
+through a link out of the inbox. The periods a file touches are its own and every
+period whose read set reads it, or the next period its cross-period checks compare it with
+(`expectations.read_set.periods_touched`, asked of the warehouse read-only; when the warehouse
+cannot be opened, e.g. a run is writing it, the file's own period).
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import json
 import time
 from pathlib import Path
 
-from ingest import landing, settings
+from expectations import read_set
+from ingest import landing, settings, warehouse
 from ingest.errors import FeedRejection
 from ingest.isolation import read_isolated
 
@@ -48,5 +52,20 @@ def new_periods(cursor: str | None, inbox: Path | None = None, now: float | None
             period = read_isolated(path, feed_id, file_name=landing.display_name(path.name)).period
         except FeedRejection:
             continue  # rejected files never block and touch no period
-        touched.setdefault(period, sha[:12])
+        for touched_period in _periods_touched(feed_id, period):
+            touched.setdefault(touched_period, sha[:12])
     return sorted(touched.items()), json.dumps(seen)
+
+
+def _periods_touched(feed_id: str, period: str) -> list[str]:
+    path = settings.warehouse_path()
+    if not path.exists():
+        return [period]
+    try:
+        con = warehouse.connect(path, read_only=True)
+    except Exception:  # noqa: BLE001 - locked by a writing run: the file's own period still runs
+        return [period]
+    try:
+        return read_set.periods_touched(con, [(feed_id, period)])
+    finally:
+        con.close()

@@ -23,10 +23,10 @@ def load_definitions() -> Definitions:
 
 
 def execute_range(job_name: str, first: str, last: str, *, instance: DagsterInstance,
-                  quiet: bool = True) -> ExecuteInProcessResult:
+                  quiet: bool = True, tags: dict[str, str] | None = None) -> ExecuteInProcessResult:
     """One run of `job_name` over the partitions [first, last]: a single-run backfill, so
     the partitioned dbt models build in one invocation for the whole range. Unpartitioned
     assets in the job (landing, reference and staging models) run once in that run."""
-    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last, **(tags or {})}
     return load_definitions().resolve_job_def(job_name).execute_in_process(
         instance=instance, tags=tags, run_config=QUIET if quiet else None, raise_on_error=False)

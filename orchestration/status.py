@@ -27,24 +27,18 @@ def _latest_publications(con: Warehouse) -> dict[str, tuple[int, str]]:
 
 
 def _failed_checks(con: Warehouse, periods: list[str]) -> dict[str, tuple[int, int]]:
-    """period → (errors, warnings) failing in the latest run of each check."""
+    """period → (errors, warnings): the failing checks the gate counts for the period (its
+    `latest_results`: the period's own checks and those of every file it reads; files not yet
+    checked count as errors, as they block)."""
+    from expectations.gate import evaluate_gate
+
     if not periods or not con.table_exists("quality", "check_results"):
         return {}
-    placeholders = ", ".join("?" for _ in periods)
-    rows = con.execute(f"""
-        SELECT period,
-               sum(CASE WHEN severity = 'error' THEN 1 ELSE 0 END),
-               sum(CASE WHEN severity = 'warn' THEN 1 ELSE 0 END)
-        FROM (
-            SELECT period, severity, status,
-                   row_number() OVER (PARTITION BY period, check_id, coalesce(file_sha256, '')
-                                      ORDER BY checked_at DESC) AS run_rank
-            FROM quality.check_results
-            WHERE period IN ({placeholders})
-        ) AS latest
-        WHERE run_rank = 1 AND status = 'failed'
-        GROUP BY period""", list(periods)).fetchall()
-    return {period: (int(errors), int(warns)) for period, errors, warns in rows}
+    counts = {}
+    for period in periods:
+        verdict = evaluate_gate(con, period)
+        counts[period] = (len(verdict.blocking), len(verdict.warnings))
+    return counts
 
 
 def _department_file(row: dict) -> str:

@@ -24,7 +24,7 @@ from publish.contract import (
     scorecard_rule_note,
     table_specs,
 )
-from publish.disclosure import FOOTNOTE, SUPPRESSED_MARK, is_suppressed, mark_hidden
+from publish.disclosure import FOOTNOTE, SUPPRESSED_MARK, is_suppressed
 from publish.errors import ReportRefused
 from publish.excel import version_note, write_workbook
 from publish.issue import Masthead, masthead
@@ -43,6 +43,7 @@ from publish.labels import (
 )
 from publish.publication import (
     latest_published_version,
+    published_columns,
     published_periods,
     published_rows,
     require_published,
@@ -76,10 +77,11 @@ class PublishedPeriod:
 
 def _rows(con, key: str, period: str, version: int) -> list[dict]:
     spec = table_specs(ytd_label(period))[key]
-    if not con.columns("published", spec.mart):
+    if not published_columns(con, spec.mart):
         return []
-    # Disclosure decided here, once, so every table, chart and sentence hides the same figures.
-    return mark_hidden(published_rows(con, spec.mart, period, version, order_by=spec.order_by))
+    # Disclosure was decided at publication (publish/disclosure.py): protected figures are NULL and
+    # flagged in the published rows, so every table, chart and sentence hides the same figures.
+    return published_rows(con, spec.mart, period, version, order_by=spec.order_by)
 
 
 def load_published(con: Warehouse, period: str, version: int | None = None) -> PublishedPeriod:

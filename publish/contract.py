@@ -27,10 +27,55 @@ MARTS_SCHEMA = "marts"
 PUBLISHED_SCHEMA = "published"
 PERIOD_COLUMN = "period"
 VERSION_COLUMN = "publication_version"
+# Published layout (ARCHITECTURE.md round two), the same in every engine and file: `<mart>` holds the
+# current version of every published period, `<mart>_history` every version.
+HISTORY_SUFFIX = "_history"
+# The dims analysts join, published whole (their current state) with every publication.
+PUBLISHED_DIMS: tuple[str, ...] = (
+    "dim_indicators", "dim_departments", "dim_industries", "dim_industry_352", "dim_periods",
+)
+# Marts under disclosure control (publish/disclosure.py): the columns withheld (NULL) in a protected
+# row. The published rows also carry `suppressed` (true when withheld) and `suppression_reason`.
+PROTECTED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "fct_industry_352": ("revenue_ytd", "revenue_prior_ytd", "revenue_change", "yoy_pct",
+                         "growth_contribution_pct", "share_pct"),
+}
 
-# The mart whose values and lights the publication diff compares, and its key.
-DIFF_MART = "fct_indicator_progress"
-DIFF_KEY = "indicator_id"
+
+@dataclass(frozen=True)
+class DiffSpec:
+    """What publication_diff compares in one mart between two versions of a period."""
+
+    key: tuple[str, ...]  # identifies a row within a period
+    name: str  # the column that names the row for readers
+    numbers: tuple[str, ...]  # compared as numbers (old, new, delta)
+    texts: tuple[str, ...] = ()  # compared as text (lights, states)
+
+
+DIFF_SPECS: dict[str, DiffSpec] = {
+    "fct_indicator_progress": DiffSpec(("indicator_id",), "indicator_name", ("value", "annual_target"),
+                                       ("light", "light_reason")),
+    "fct_industry_352": DiffSpec(("row_level", "row_code"), "row_name",
+                                 ("enterprise_count", "revenue_ytd", "revenue_prior_ytd", "yoy_pct", "share_pct"),
+                                 ("suppression_reason",)),
+    "fct_major_projects": DiffSpec(("project_code",), "project_name",
+                                   ("total_investment", "annual_plan_investment", "completed_ytd"), ("light",)),
+    "fct_key_tasks": DiffSpec(("task_id",), "task_name", ("indicator_value", "annual_target"), ("status", "light")),
+    "fct_department_scorecard": DiffSpec(("dept_name",), "dept_name", ("score", "score_rank"), ()),
+    "fct_supervision_items": DiffSpec(("item_id",), "description", ("days_overdue",), ("state",)),
+    "fct_enterprise_cultivation": DiffSpec(("tier", "status"), "tier",
+                                           ("enterprise_count", "entries", "exits", "replacements")),
+    "fct_talent": DiffSpec(("category", "industry_352"), "category",
+                           ("talents_in_list", "talents_new_this_year", "talents_out")),
+}
+
+# Descriptions of the columns publication adds (the marts' own come from their dbt yml).
+PUBLICATION_COLUMN_DOCS: dict[str, str] = {
+    VERSION_COLUMN: "发布版本号（同一报告期的第几版） / publication version of the period",
+    "suppressed": "数据不予公开（涉及企业少于3家，或可由其推算） / figures withheld by disclosure control",
+    "suppression_reason": ("不予公开的原因：primary 企业数少于3家；complementary 为防止推算而隐去 / why withheld: "
+                           "primary (fewer than 3 enterprises) or complementary (would reveal a primary cell)"),
+}
 
 INDICATOR_GROUPS: tuple[str, ...] = ("平台", "企业", "项目", "人才", "重点任务")
 LIGHTS: tuple[str, ...] = ("绿", "黄", "红", "—")

@@ -1,23 +1,26 @@
-"""Statistical disclosure control (统计法 第二十五条): the one home of the rule.
+"""Statistical disclosure control (统计法 第二十五条): the one home of the rule, applied when publishing.
 
-A published figure built from fewer than MIN_ENTERPRISES (3) enterprises is never shown: outputs print `—` and
-carry the footnote. Internal marts keep the number with `suppressed = true`; this module only
-decides what readers see.
+A figure built from fewer than MIN_ENTERPRISES (3) enterprises is never published (primary
+suppression), nor a figure from which it can be worked out by adding and subtracting what is shown
+(complementary suppression). Publication (`publish.publication`) applies `protect` to every version
+of a protected mart before it reaches the published layer: protected cells are NULL there, the row
+says why (`suppression_reason`: primary | complementary) and `suppressed` is true; the marts keep
+the true figures for statisticians. Reports and exports read the published rows and print `—`.
 
-Primary suppression alone leaks: when a parent (合计, a 门类) is shown and exactly one of its
-children is hidden, the child is the parent minus its visible siblings. So a second sibling
-(the smallest visible one) is hidden as well (complementary suppression). The "352" industries
-cut across the 门类, so a hidden figure can also be the difference of two hierarchies; a
-linear-algebra check hides more until no hidden figure follows from the shown ones.
+Complementary suppression (docs/disclosure.md): each row is the set of 大类 it adds up (a 门类 and a
+"352" industry or group cut across each other, so a division can be the difference of two
+hierarchies); a primary cell is exposed when its set is a linear combination of the shown rows'.
+Cells are hidden one at a time, each time the one that leaves fewest primary cells exposed
+(ties: detail before headline rows, then the smallest), until none is; then every complementary
+cell that is not needed after all is shown again, largest first. The 合计 is never hidden.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ingest.industries import section_of
 from ingest.reference import dbt_var
 
 # The threshold's home is the dbt var the mart's `suppressed` flag uses (dbt_project.yml).
@@ -28,8 +31,10 @@ FOOTNOTE = f"注：涉及企业少于{MIN_ENTERPRISES}家的数据不予公开"
 ENTERPRISE_COUNT_COLUMNS: tuple[str, ...] = ("enterprise_count", "enterprise_count_micro")
 # Set on row copies by `mark_hidden`: the final decision, primary and complementary.
 HIDDEN_KEY = "_disclosure_hidden"
-SIZE_COLUMN = "revenue_ytd"  # the complementary cell is the smallest visible sibling by this
-
+# The published column that says why a row's figures are withheld.
+REASON_COLUMN = "suppression_reason"
+PRIMARY, COMPLEMENTARY = "primary", "complementary"
+SIZE_COLUMN = "revenue_ytd"  # the size of a cell: which of two equally good cells to give up
 
 
 def primary_suppressed(row: Mapping) -> bool:
@@ -48,7 +53,10 @@ def primary_suppressed(row: Mapping) -> bool:
 
 
 def is_suppressed(row: Mapping) -> bool:
-    """Whether readers may not see the row's figures (after `mark_hidden`, its full decision)."""
+    """Whether readers may not see the row's figures: a published row says so (`suppression_reason`),
+    a row through `mark_hidden` carries the full decision; otherwise the primary rule."""
+    if row.get(REASON_COLUMN):
+        return True
     if HIDDEN_KEY in row:
         return bool(row[HIDDEN_KEY])
     return primary_suppressed(row)
@@ -58,63 +66,56 @@ def is_suppressed(row: Mapping) -> bool:
 LEVEL_COLUMN, CODE_COLUMN = "row_level", "row_code"
 
 
-def _parents(row: Mapping, total_code: str | None) -> list[tuple[str, str | None]]:
-    """Keys (row_level, row_code) of the rows this row adds up into.
+def row_key(row: Mapping) -> tuple:
+    """A row's place in its table (row_level, row_code): how versions of a period name the same cell."""
+    return (row.get(LEVEL_COLUMN), row.get(CODE_COLUMN))
 
-    A 大类 adds up into its 门类 and, when mapped, into its "352" industry; a "352" industry into
-    its group; 门类 and groups into the 合计. Both families of a division are checked, since either
-    parent minus its visible children would reveal a hidden division.
+
+def protect(rows: Sequence[Mapping], *, keep_hidden: set[tuple] = frozenset()) -> list[str | None]:
+    """Why each row's figures are withheld: PRIMARY, COMPLEMENTARY or None (shown).
+
+    `keep_hidden`: keys (`row_key`) of cells an earlier version of the same period withheld; they
+    stay withheld, so two versions side by side cannot be subtracted from each other either.
+    Rows without a `row_level` (tables that are not a hierarchy) get primary suppression only.
     """
-    level = row.get(LEVEL_COLUMN)
-    if level in ("section", "group_352"):
-        return [("total", total_code)]
-    if level == "division":
-        section = row.get("section_code") or section_of(row.get(CODE_COLUMN))
-        parents = [("section", section)]
-        if row.get("industry_352"):
-            parents.append(("industry_352", row["industry_352"]))
-        return parents
-    if level == "industry_352" and row.get("group_352"):
-        return [("group_352", row["group_352"])]
-    return []
+    reasons: list[str | None] = [PRIMARY if primary_suppressed(r) else None for r in rows]
+    if not any(reasons) or not any(LEVEL_COLUMN in r for r in rows):
+        return reasons
+    hidden = [reason is not None or row_key(r) in keep_hidden for r, reason in zip(rows, reasons, strict=True)]
+    primaries = [i for i, reason in enumerate(reasons) if reason == PRIMARY]
+    total_code = next((r.get(CODE_COLUMN) for r in rows if r.get(LEVEL_COLUMN) == "total"), None)
+    vectors = _leaf_vectors([dict(r) for r in rows], total_code)
+
+    def exposed(hidden_now: list[bool]) -> int:
+        shown = [i for i, h in enumerate(hidden_now) if not h]
+        return sum(_derivable(vectors, shown, p) is not None for p in primaries)
+
+    def cost(i: int) -> tuple:
+        return HIDE_PREFERENCE.get(rows[i].get(LEVEL_COLUMN), 0), abs(rows[i].get(SIZE_COLUMN) or 0)
+
+    candidates = [i for i, r in enumerate(rows) if r.get(LEVEL_COLUMN) != "total"]
+    while exposed(hidden):
+        choices = [i for i in candidates if not hidden[i]]
+        if not choices:
+            break
+        best = min(choices, key=lambda i: (exposed([h or j == i for j, h in enumerate(hidden)]), cost(i)))
+        hidden[best] = True
+    # Show again every complementary cell not needed after all (largest first: they matter most).
+    added = [i for i, h in enumerate(hidden) if h and reasons[i] is None and row_key(rows[i]) not in keep_hidden]
+    for i in sorted(added, key=cost, reverse=True):
+        trial = [h and j != i for j, h in enumerate(hidden)]
+        if not exposed(trial):
+            hidden = trial
+    return [reason or (COMPLEMENTARY if h else None) for reason, h in zip(reasons, hidden, strict=True)]
 
 
 def mark_hidden(rows: list[Mapping]) -> list[dict]:
-    """Copies of the rows with HIDDEN_KEY set: primary plus complementary suppression.
+    """Copies of the rows with HIDDEN_KEY set: primary plus complementary suppression (`protect`).
 
-    Rows without a `row_level` (tables that are not a hierarchy) get primary suppression only.
     A parent row absent from `rows` counts as shown (a reader may know it from elsewhere).
     """
-    out = [dict(r) for r in rows]
-    for r in out:
-        r[HIDDEN_KEY] = primary_suppressed(r)
-    # Only the primary figures are confidential: a complementary cell may itself be derivable.
-    primary = {id(r) for r in out if r[HIDDEN_KEY]}
-    if not any(r[HIDDEN_KEY] for r in out) or not any(LEVEL_COLUMN in r for r in out):
-        return out
-    total_code = next((r.get(CODE_COLUMN) for r in out if r.get(LEVEL_COLUMN) == "total"), None)
-    by_key = {(r.get(LEVEL_COLUMN), r.get(CODE_COLUMN)): r for r in out}
-    families: dict[tuple, list[dict]] = {}
-    for r in out:
-        for parent in _parents(r, total_code):
-            families.setdefault(parent, []).append(r)
-    changed = True
-    while changed:  # hiding a row may expose another family it belongs to: repeat until stable
-        changed = False
-        for parent_key, children in families.items():
-            parent = by_key.get(parent_key)
-            parent_shown = parent is None or not parent[HIDDEN_KEY]
-            hidden = [c for c in children if c[HIDDEN_KEY]]
-            visible = [c for c in children if not c[HIDDEN_KEY]]
-            if parent_shown and len(hidden) == 1 and id(hidden[0]) in primary and visible:
-                _smallest(visible)[HIDDEN_KEY] = True
-                changed = True
-        changed = _hide_one_cross_hierarchy_witness(out, total_code, primary) or changed
-    return out
-
-
-def _smallest(rows: list[dict]) -> dict:
-    return min(rows, key=lambda c: abs(c.get(SIZE_COLUMN) or 0))
+    reasons = protect(rows)
+    return [{**r, HIDDEN_KEY: reason is not None} for r, reason in zip(rows, reasons, strict=True)]
 
 
 def _leaf_vectors(rows: list[dict], total_code: str | None) -> np.ndarray:
@@ -165,49 +166,3 @@ def _derivable(vectors: np.ndarray, shown: list[int], target: int) -> np.ndarray
     basis = vectors[shown].T
     coefficients, *_ = np.linalg.lstsq(basis, vectors[target], rcond=None)
     return coefficients if np.allclose(basis @ coefficients, vectors[target], atol=1e-9) else None
-
-
-def _hide_one_cross_hierarchy_witness(rows: list[dict], total_code: str | None, primary: set[int]) -> bool:
-    """When a primary-suppressed row is a linear combination of shown rows, hide one more shown row and
-    return True (False when no hidden figure is derivable).
-
-    The row hidden is the first (by HIDE_PREFERENCE, then smallest) whose hiding alone breaks
-    that combination (never the 合计); failing that, the first row the combination uses.
-    """
-    if not any(r.get(LEVEL_COLUMN) == "division" for r in rows):
-        return False
-    vectors = _leaf_vectors(rows, total_code)
-    shown = [i for i, r in enumerate(rows) if not r[HIDDEN_KEY]]
-
-    def preference(j: int) -> tuple:
-        return HIDE_PREFERENCE.get(rows[j].get(LEVEL_COLUMN), 0), abs(rows[j].get(SIZE_COLUMN) or 0)
-
-    for target, r in enumerate(rows):
-        if id(r) not in primary:
-            continue
-        coefficients = _derivable(vectors, shown, target)
-        if coefficients is None:
-            continue
-        witnesses = sorted(
-            (j for j, c in zip(shown, coefficients, strict=True)
-             if abs(c) > 1e-9 and rows[j].get(LEVEL_COLUMN) != "total"),
-            key=preference,
-        )
-        if not witnesses:
-            continue
-        # Any shown row may break the combination, not only those of the one lstsq found.
-        candidates = sorted((j for j in shown if rows[j].get(LEVEL_COLUMN) != "total"), key=preference)
-        breaking = next(
-            (j for j in candidates if _derivable(vectors, [k for k in shown if k != j], target) is None),
-            None,
-        )
-        if breaking is None:
-            # No single row breaks it: give up the first detail row the combination uses, and
-            # the headline groups only when nothing else is left.
-            # (aggregates first: a division is usually itself derivable from them, so hiding it
-            # alone rarely helps).
-            order = {"industry_352": 0, "section": 1, "division": 2, "group_352": 3}
-            breaking = min(witnesses, key=lambda j: (order.get(rows[j].get(LEVEL_COLUMN), 2), preference(j)))
-        rows[breaking][HIDDEN_KEY] = True
-        return True
-    return False

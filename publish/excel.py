@@ -15,10 +15,10 @@ import xlsxwriter
 
 from ingest.warehouse import Warehouse
 from publish.contract import LIGHT_FILLS, TABLE_KEYS, ExportColumn, TableSpec, table_specs
-from publish.disclosure import FOOTNOTE, SUPPRESSED_MARK, is_suppressed, mark_hidden
+from publish.disclosure import FOOTNOTE, SUPPRESSED_MARK, is_suppressed
 from publish.errors import ReportRefused
 from publish.labels import fmt_datetime, is_missing, period_title, unit_decimals, ytd_label
-from publish.publication import published_rows, require_published
+from publish.publication import published_columns, published_rows, require_published
 
 HEADER_ROW = 2  # 0-based: title, subtitle, then the header
 # Text is text: a description such as `=SUM(A1)` or `+86…` must never become a formula,
@@ -202,9 +202,10 @@ def load_table(con: Warehouse, period: str, table: str, version: int | None = No
         raise ValueError(f"未知的表 {table!r}，可选：{', '.join(TABLE_KEYS)} / unknown table {table!r}")
     record = require_published(con, period, version, error=ReportRefused)
     spec = table_specs(ytd_label(period))[table]
-    if con.columns("published", spec.mart):
-        rows = mark_hidden(published_rows(con, spec.mart, period, record["version"], order_by=spec.order_by))
-        available = con.columns("published", spec.mart)
+    if published_columns(con, spec.mart):
+        # Protected figures are NULL and flagged in the published rows (disclosure at publication).
+        rows = published_rows(con, spec.mart, period, record["version"], order_by=spec.order_by)
+        available = published_columns(con, spec.mart)
     else:  # the mart was published empty-handed (no such table yet): an empty sheet, not a crash
         rows, available = [], [c.source for c in spec.columns if not c.optional]
     columns = present_columns(spec, available)
@@ -217,7 +218,7 @@ def with_indicator_units(con: Warehouse, period: str, version: int, rows: list[d
     """Rows that name an `indicator_id` (key tasks) get the indicator's unit from the same published
     version, so their values print with the indicator's decimals."""
     indicators = table_specs(ytd_label(period))["indicators"].mart
-    if not con.columns("published", indicators):
+    if not published_columns(con, indicators):
         return rows
     units = {r["indicator_id"]: r.get("unit") for r in published_rows(con, indicators, period, version)}
     return [{**row, "unit": units.get(row.get("indicator_id"))} for row in rows]

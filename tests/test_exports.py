@@ -161,7 +161,8 @@ def test_complementary_suppression_within_a_section():
     # A hidden parent: its hidden child leaks nothing through it, but the parent needs a partner.
     rows[1]["suppressed"] = True
     rows[2]["enterprise_count"] = 1
-    assert _hidden(rows) == {"L", "M", "71", "72"}  # L hidden → M (the 合计's other child) hides too
+    # L = 合计 − M − 70 would expose L: the smaller of the two, 70 (180 < 700), hides too.
+    assert _hidden(rows) == {"L", "70", "71", "72"}
 
     # A table without a hierarchy: primary suppression only.
     flat = mark_hidden([{"name": "a", "enterprise_count": 2}, {"name": "b", "enterprise_count": 5}])

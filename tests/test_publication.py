@@ -18,16 +18,16 @@ from ingest import landing
 from ingest.warehouse import Warehouse
 from ingest.warehouse import connect as connect_warehouse
 from publish import publication
+from publish.analyst_copy import write_analyst_copy
 from publish.contract import PUBLISHED_MARTS
 from publish.errors import NotPublished, PublicationError
 from publish.publication import (
-    current_inputs,
+    built_inputs,
     latest_published_version,
     publication_diff,
     publication_record,
     publish_period,
     published_rows,
-    write_analyst_copy,
 )
 from tests.conftest import prepare_dbt_project
 
@@ -180,12 +180,15 @@ def publish(con, period: str, sha: str = "a" * 64, **kw) -> int:
 
 def _published_counts(con) -> dict[str, int]:
     return {
-        m: con.execute(f"SELECT count(*) FROM published.{m}").fetchone()[0]
+        m: con.execute(f"SELECT count(*) FROM published.{m}_history").fetchone()[0]
         for m in PUBLISHED_MARTS
-        if con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema='published' AND table_name=?", [m]
-        ).fetchone()[0]
+        if con.table_exists("published", f"{m}_history")
     }
+
+
+def _diff(con, period: str, version: int, table: str | None = None) -> list[tuple]:
+    return [(d["table_name"], d["row_key"], d["change"], d["column_name"], d["old_value"], d["new_value"],
+             d["delta"], d["old_text"], d["new_text"]) for d in publication_diff(con, period, version, table)]
 
 
 # --- tests ---------------------------------------------------------------------------------
@@ -223,14 +226,22 @@ def test_changed_inputs_make_version_2_with_a_diff():
                    WHERE indicator_id = 'first_stores'""")
     assert publish(con, "2023-06", sha="b" * 64) == 2
 
-    diff = publication_diff(con, "2023-06", 2)
-    assert [(d["indicator_id"], d["old_value"], d["new_value"], d["delta"], d["old_light"], d["new_light"],
-             d["previous_version"]) for d in diff] == [("first_stores", 3.0, 5.0, 2.0, "红", "绿", 1)]
+    assert _diff(con, "2023-06", 2) == [
+        ("fct_indicator_progress", "first_stores", "changed", "light", None, None, None, "红", "绿"),
+        ("fct_indicator_progress", "first_stores", "changed", "value", 3.0, 5.0, 2.0, None, None),
+    ]
+    assert {d["previous_version"] for d in publication_diff(con, "2023-06", 2)} == {1}
     # Version 1 stays as it was.
     v1 = {r["indicator_id"]: r["value"] for r in published_rows(con, "fct_indicator_progress", "2023-06", 1)}
     v2 = {r["indicator_id"]: r["value"] for r in published_rows(con, "fct_indicator_progress", "2023-06")}
     assert (v1["first_stores"], v2["first_stores"]) == (3.0, 5.0)
     assert publication_record(con, "2023-06", 2)["input_vintages"][0]["file_sha256"] == "b" * 64
+    # The plain name holds the current version only: a sum counts version 2 once (Σ values of
+    # INDICATORS with first_stores 5 instead of 3), the history table both.
+    v2_total = sum(row[5] for row in INDICATORS) + 2
+    assert con.execute("SELECT sum(value) FROM published.fct_indicator_progress").fetchone()[0] == pytest.approx(v2_total)
+    assert con.execute("SELECT sum(value) FROM published.fct_indicator_progress_history").fetchone()[0] == \
+        pytest.approx(2 * v2_total - 2)
 
 
 def test_same_inputs_but_changed_rows_is_a_new_version():
@@ -239,7 +250,9 @@ def test_same_inputs_but_changed_rows_is_a_new_version():
     con.execute("DELETE FROM marts.fct_supervision_items WHERE item_id = 'DB-004'")
     assert publish(con, "2023-06") == 2
     assert len(published_rows(con, "fct_supervision_items", "2023-06")) == len(SUPERVISION) - 1
-    assert publication_diff(con, "2023-06", 2) == []  # no indicator moved
+    # No indicator moved; the item that went is in the diff.
+    assert _diff(con, "2023-06", 2) == [
+        ("fct_supervision_items", "DB-004", "removed", None, None, None, None, None, None)]
 
 
 def test_indicator_added_or_removed_shows_in_the_diff():
@@ -247,8 +260,8 @@ def test_indicator_added_or_removed_shows_in_the_diff():
     publish(con, "2023-06")
     con.execute("DELETE FROM marts.fct_indicator_progress WHERE indicator_id = 'talent_leaders'")
     publish(con, "2023-06", sha="c" * 64)
-    (row,) = publication_diff(con, "2023-06", 2)
-    assert (row["indicator_id"], row["old_value"], row["new_value"], row["new_light"]) == ("talent_leaders", 1.0, None, None)
+    assert _diff(con, "2023-06", 2) == [
+        ("fct_indicator_progress", "talent_leaders", "removed", None, None, None, None, None, None)]
 
 
 def test_failure_mid_publication_writes_nothing(monkeypatch):
@@ -286,22 +299,57 @@ def test_failure_mid_publication_writes_nothing(monkeypatch):
     assert con.execute("SELECT count(*) FROM published.publication_diff").fetchone()[0] == 0
 
 
-def test_current_inputs_takes_the_latest_vintage_per_scope_up_to_the_period():
+def test_inputs_are_the_read_set_captured_when_the_marts_were_built():
     con = make_warehouse()
-    con.executemany("INSERT INTO raw.vintages VALUES (?, ?, ?, ?, ?, current_timestamp)", [
-        ("stats_services", "2023-06", "", "s1", 1),
-        ("stats_services", "2023-06", "", "s2", 2),  # revision: replaces s1
-        ("dept_task_progress", "2023-06", "区商务局", "t1", 1),
-        ("dept_task_progress", "2023-06", "区科技局", "t2", 1),
-        ("stats_services", "2023-05", "", "may", 1),  # an earlier month the YTD figures build on
-        ("stats_services", "2023-07", "", "july", 1),  # a later month is not an input
+    with pytest.raises(PublicationError, match="not been built"):
+        built_inputs(con, "2023-06")
+    con.execute("""CREATE TABLE marts.fct_read_set (period VARCHAR, feed_id VARCHAR, scope VARCHAR,
+                   input_period VARCHAR, file_sha256 VARCHAR, vintage INTEGER, as_of_date DATE)""")
+    con.executemany("INSERT INTO marts.fct_read_set VALUES (?, ?, ?, ?, ?, ?, DATE '2023-07-25')", [
+        ("2023-06", "stats_services", "", "2023-06", "s2", 2),
+        ("2023-06", "dept_task_progress", "区商务局", "2023-05", "t1", 1),
+        ("2023-07", "stats_services", "", "2023-07", "july", 1),  # another period's
     ])
-    assert current_inputs(con, "2023-06") == [
-        {"feed_id": "dept_task_progress", "scope": "区商务局", "period": "2023-06", "file_sha256": "t1"},
-        {"feed_id": "dept_task_progress", "scope": "区科技局", "period": "2023-06", "file_sha256": "t2"},
-        {"feed_id": "stats_services", "scope": "", "period": "2023-05", "file_sha256": "may"},
+    assert built_inputs(con, "2023-06") == [
+        {"feed_id": "dept_task_progress", "scope": "区商务局", "period": "2023-05", "file_sha256": "t1"},
         {"feed_id": "stats_services", "scope": "", "period": "2023-06", "file_sha256": "s2"},
     ]
+    publish(con, "2023-06", as_of_date=dt.date(2023, 7, 25))
+    assert publication_record(con, "2023-06")["as_of_date"] == dt.date(2023, 7, 25)
+
+
+def test_diff_covers_industry_totals_projects_and_tasks():
+    con = make_warehouse()
+    publish(con, "2023-06")
+    con.execute("UPDATE marts.fct_industry_352 SET revenue_ytd = 1230000 WHERE row_level = 'total'")
+    con.execute("UPDATE marts.fct_major_projects SET completed_ytd = 2.5 WHERE project_code LIKE '%000001'")
+    con.execute("UPDATE marts.fct_key_tasks SET indicator_value = 4")
+    publish(con, "2023-06", sha="f" * 64)
+    assert _diff(con, "2023-06", 2) == [
+        ("fct_industry_352", "total / 合计", "changed", "revenue_ytd", 1234567.0, 1230000.0, -4567.0, None, None),
+        ("fct_key_tasks", "T05", "changed", "indicator_value", 3.0, 4.0, 1.0, None, None),
+        ("fct_major_projects", "2023-330302-72-01-000001", "changed", "completed_ytd", 2.0, 2.5, 0.5, None, None),
+    ]
+
+
+def test_protected_cells_are_null_in_the_published_rows_with_the_reason():
+    con = make_warehouse()
+    publish(con, "2023-06")
+    rows = {r["row_code"]: r for r in published_rows(con, "fct_industry_352", "2023-06")}
+    # 2 enterprises: primary (两大幸福产业, 88, 72). Shown, 五大新兴产业 − 64 would give 72 and
+    # 合计 − 三大 − 五大 would give 两大幸福产业 = 88: hiding 五大新兴产业 alone closes both.
+    assert {c for c, r in rows.items() if r["suppression_reason"]} == {"两大幸福产业", "88", "72", "五大新兴产业"}
+    assert (rows["两大幸福产业"]["suppression_reason"], rows["88"]["suppression_reason"]) == ("primary", "primary")
+    assert rows["五大新兴产业"]["suppression_reason"] == "complementary"
+    for code in ("两大幸福产业", "88", "72", "五大新兴产业"):
+        assert rows[code]["suppressed"] is True
+        assert [rows[code][c] for c in ("revenue_ytd", "revenue_prior_ytd", "yoy_pct", "growth_contribution_pct",
+                                         "share_pct")] == [None] * 5
+    assert rows["两大幸福产业"]["enterprise_count"] == 2  # the count itself is not confidential
+    assert (rows["64"]["revenue_ytd"], rows["64"]["suppressed"], rows["64"]["suppression_reason"]) == (
+        343211.0, False, None)
+    # The marts keep the true figures for statisticians.
+    assert con.execute("SELECT revenue_ytd FROM marts.fct_industry_352 WHERE row_code = '88'").fetchone()[0] == 45678.0
 
 
 def test_overridden_publication_records_the_signoff():
@@ -340,24 +388,51 @@ def test_analyst_copy_is_a_complete_readable_snapshot(tmp_path):
     publish(con, "2023-06")
     target = write_analyst_copy(con, tmp_path)
     assert target == tmp_path / "published.duckdb"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["published", "published.duckdb"]  # no temp files left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["published", "published.duckdb", "published_versions"]
+    assert target.is_symlink() and (tmp_path / "published").is_symlink()
+    first_folder = target.resolve().parent
 
     reader = connect_warehouse(target, read_only=True)
     assert reader.execute("SELECT count(*) FROM published.fct_indicator_progress").fetchone()[0] == len(INDICATORS)
+    assert reader.execute("SELECT count(*) FROM fct_indicator_progress_history").fetchone()[0] == len(INDICATORS)
     log = reader.execute("SELECT period, version, input_vintages FROM published.publication_log").fetchall()
     assert [(p, v, json.loads(iv)) for p, v, iv in log] == [("2023-06", 1, vintages("2023-06"))]
     reader.close()
 
-    parquet = tmp_path / "published" / "fct_industry_352.parquet"
-    assert duckdb.sql(f"SELECT count(*) FROM '{parquet}'").fetchall()[0][0] == len(INDUSTRY)
+    parquet = tmp_path / "published"
+    assert duckdb.sql(f"SELECT count(*) FROM '{parquet / 'fct_industry_352.parquet'}'").fetchall()[0][0] == len(INDUSTRY)
+    assert sorted(p.name for p in (parquet / "fct_industry_352_history").iterdir()) == ["period=2023-06"]
 
-    # Rewriting after a new version replaces the copy.
+    # Rewriting after a new version writes a new folder and switches both paths to it.
     con.execute("UPDATE marts.fct_indicator_progress SET value = value + 1")
     publish(con, "2023-06", sha="e" * 64)
     write_analyst_copy(con, tmp_path)
+    assert target.resolve().parent != first_folder
+    assert (tmp_path / "published").resolve().parent == target.resolve().parent
     reader = connect_warehouse(target, read_only=True)
     assert reader.execute("SELECT max(version) FROM published.publication_log").fetchone()[0] == 2
+    assert reader.execute("SELECT count(*) FROM fct_indicator_progress").fetchone()[0] == len(INDICATORS)
+    assert reader.execute("SELECT count(*) FROM fct_indicator_progress_history").fetchone()[0] == 2 * len(INDICATORS)
     reader.close()
+    assert first_folder.exists()  # the previous copy stays while a reader may hold it
+
+
+def test_analyst_copy_leftovers_are_cleaned_and_old_copies_dropped(tmp_path):
+    con = make_warehouse()
+    publish(con, "2023-06")
+    folders = []
+    for _ in range(3):
+        write_analyst_copy(con, tmp_path)
+        folders.append((tmp_path / "published.duckdb").resolve().parent)
+    # An interrupted copy: a half-written folder and a temporary link.
+    (tmp_path / "published_versions" / ".tmp-20990101T000000").mkdir()
+    (tmp_path / ".published.duckdb.x.link").symlink_to("nowhere")
+    write_analyst_copy(con, tmp_path)
+    current = (tmp_path / "published.duckdb").resolve().parent
+    left = sorted(p.name for p in (tmp_path / "published_versions").iterdir())
+    # At the start of the 4th copy the current (3rd) and the previous (2nd) were kept: then the new one.
+    assert left == sorted([folders[1].name, folders[2].name, current.name])
+    assert not list(tmp_path.glob(".published*"))
 
 
 def test_lineage_columns_are_published_and_a_new_mart_column_is_added():

@@ -161,3 +161,10 @@
     {{ expr }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{# The values a raw enum column allows (registry Column.enum, through the source meta), as a list. #}
+{% macro enum_values(feed_id, column) -%}
+    {%- set node = raw_column_node(feed_id, column) -%}
+    {{ return(node.config.meta.get('enum', []) if node else []) }}
+{%- endmacro %}

@@ -11,7 +11,8 @@ from orchestration.dbt import (
     SvcmonDbtTranslator,
     dbt_build,
     dbt_project,
-    period_vars,
+    dbt_vars,
+    run_as_of,
 )
 from orchestration.partitions import monthly_partitions, single_run
 from orchestration.resources import WarehouseResource
@@ -27,7 +28,8 @@ translator = SvcmonDbtTranslator()
     name="svcmon_dbt_reference_and_staging",
 )
 def dbt_unpartitioned(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt_build(dbt, context).stream()
+    # The completeness view compiles the run's as-of date in.
+    yield from dbt_build(dbt, context, vars=dbt_vars(run_as_of(context))).stream()
 
 
 @dbt_assets(
@@ -41,9 +43,10 @@ def dbt_unpartitioned(context: AssetExecutionContext, dbt: DbtCliResource):
 )
 def dbt_partitioned(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     first, last = context.partition_key_range.start, context.partition_key_range.end
-    invocation = dbt_build(dbt, context, vars=period_vars(first, last), raise_on_error=False)
+    invocation = dbt_build(dbt, context, vars=dbt_vars(run_as_of(context), first, last), raise_on_error=False)
     yield from invocation.stream()
-    # dbt tests keep their severities and land beside the GX results for the gate.
+    # dbt tests keep their severities and land beside the GX results for the gate, each charged to
+    # the periods of its failing rows.
     with warehouse.connect() as con:
         runner.record_dbt_results(con, invocation.target_path / "run_results.json", context.partition_keys,
                                   run_id=context.run.run_id)

@@ -2,14 +2,15 @@
 quality checks: when a check fails, Dagster skips it and the earlier version stays."""
 
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
-from expectations import gate, quality_report
-from ingest import settings
+from expectations import gate, quality_report, read_set
+from ingest import recovery, settings
 from orchestration.assets.quality import QUALITY_KEY
+from orchestration.dbt import dbt_project
 from orchestration.partitions import monthly_partitions, single_run
 from orchestration.resources import WarehouseResource
-from publish import publication, reports
+from publish import analyst_copy, publication, reports
 from publish.labels import is_quarter_end
 
 PUBLICATION_KEY = AssetKey(["published", "publication"])
@@ -40,22 +41,34 @@ def _override_record(verdict: gate.GateResult) -> dict | None:
     kinds={"duckdb"},
 )
 def publication_asset(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    versions = {}
+    versions, stale = {}, []
     with warehouse.connect() as con:
         for period in context.partition_keys:
             verdict = gate.evaluate_gate(con, period)
             if not verdict.passed:  # a multi-period run still publishes only what passed
                 context.log.warning(f"{period}: gate blocked, earlier publication stays")
                 continue
+            if not read_set.is_current(con, period):
+                # A file landed after the marts were built (or they never were): publishing now would
+                # record inputs the numbers did not read. The marts must be built again first.
+                stale.append(period)
+                context.log.warning(f"{period}: marts built from vintages that are no longer current; rebuild first")
+                continue
             versions[period] = publication.publish_period(
                 con, period,
                 gate_result=verdict.status,
                 override=_override_record(verdict),
-                input_vintages=publication.current_inputs(con, period),
+                input_vintages=publication.built_inputs(con, period),
+                as_of_date=read_set.captured_as_of(con, period),
             )
+        # What must survive the loss of the warehouse is also kept beside the archive.
+        recovery.sync_all(con)
         # The index shows what is published now.
         quality_report.write_quality_index(con, settings.reports_path() / "quality")
-        publication.write_analyst_copy(con, settings.home())
+        analyst_copy.write_analyst_copy(con, settings.home(), manifest_path=dbt_project.manifest_path)
+    if stale:
+        raise Failure(f"需先重新构建 / rebuild before publishing: {', '.join(stale)} (files landed after the build)",
+                      metadata={"stale_periods": ", ".join(stale)})
     return MaterializeResult(metadata={
         "versions": MetadataValue.md("\n".join(f"- {p}: v{v}" for p, v in versions.items()) or "—"),
     })

@@ -1,12 +1,25 @@
 {{ config(**period_mart_config()) }}
 -- 重点服务业企业培育清单 over time: per (period, tier, status) the enterprises of the period's list,
 -- the entries listed this period, and the moves into 调出 (exits) and 替补 (replacements) since the
--- enterprise's previous snapshot.
+-- list's previous snapshot (the latest earlier period with a list: read set rule previous_release).
 with
 
 listed as (
     select * from {{ ref('stg_enterprise_cultivation__enterprises') }}
     where not coalesce(_is_total, false)
+),
+
+snapshots as (
+    select distinct period from listed
+),
+
+previous_snapshot as (
+    select
+        current_list.period,
+        max(earlier.period) as previous_period
+    from snapshots as current_list
+    inner join snapshots as earlier on earlier.period < current_list.period
+    group by current_list.period
 ),
 
 with_previous as (
@@ -16,8 +29,11 @@ with_previous as (
         listed.tier,
         listed.status,
         listed.listed_month,
-        lag(listed.status) over (partition by listed.uscc order by listed.period) as previous_status
+        previous_list.status as previous_status
     from listed
+    left join previous_snapshot on listed.period = previous_snapshot.period
+    left join listed as previous_list
+        on previous_snapshot.previous_period = previous_list.period and listed.uscc = previous_list.uscc
 ),
 
 -- Bounded after the lag, not in `listed`: an exit in the first period of the range is judged
@@ -41,17 +57,28 @@ flagged as (
     from in_range
 ),
 
--- Every (tier, status) seen in any period, so a count that falls to zero shows as 0.
+-- Every (tier, status) the registry allows (its enums), so an empty cell shows as 0 and a period's
+-- rows never depend on later lists.
+tiers as (
+    {%- for tier in enum_values('enterprise_cultivation', 'tier') %}
+    select '{{ tier }}' as tier{% if not loop.last %} union all{% endif %}
+    {%- endfor %}
+),
+
+statuses as (
+    {%- for status in enum_values('enterprise_cultivation', 'status') %}
+    select '{{ status }}' as status{% if not loop.last %} union all{% endif %}
+    {%- endfor %}
+),
+
 grid as (
     select
         periods.period,
-        cells.tier,
-        cells.status
+        tiers.tier,
+        statuses.status
     from (select distinct period from in_range) as periods
-    cross join (select distinct
-        tier,
-        status
-    from listed) as cells
+    cross join tiers
+    cross join statuses
 ),
 
 final as (
