@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from expectations.runner import check_periods
 from expectations.store import CheckResult, ensure_quality_schema, rows_as_results, samples_json
+from ingest import clock
 from ingest.warehouse import Warehouse
 
 GATE_STATUS_ZH = {"passed": "通过", "overridden": "已签字放行", "failed": "未通过"}
@@ -163,5 +164,5 @@ def record_signoff(con: Warehouse, period: str, signed_by: str, reason: str,
         )
     con.execute(
         "INSERT INTO quality.signoffs VALUES (?, ?, ?, ?, ?)",
-        [dt.datetime.now(), period, signed_by.strip(), reason.strip(), json.dumps(overrides, ensure_ascii=False)],
+        [clock.now(), period, signed_by.strip(), reason.strip(), json.dumps(overrides, ensure_ascii=False)],
     )

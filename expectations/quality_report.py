@@ -19,6 +19,7 @@ from expectations.completeness import completeness_built, completeness_rows
 from expectations.gate import GATE_STATUS_ZH, GateResult, evaluate_gate
 from expectations.runner import check_periods, load_current_rows
 from expectations.store import CheckResult, ensure_quality_schema
+from ingest import clock
 from ingest.registry import FEEDS, Feed, month_end
 from ingest.warehouse import Warehouse
 
@@ -215,7 +216,7 @@ def report_data(con: Warehouse, period: str) -> ReportData:
     last_published = _last_publication(con, period)
     return ReportData(
         period=period,
-        generated_at=dt.datetime.now().replace(microsecond=0),
+        generated_at=clock.now().replace(microsecond=0),
         gate=gate,
         gate_status_zh=gate.status_zh,
         errors=[_check_view(r, overridden, files) for r in sorted(gate.blocking, key=_reading_order)],
@@ -279,5 +280,5 @@ def write_quality_index(con: Warehouse, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "quality_index.html"
     path.write_text(_environment().get_template("quality_index.html.j2").render(
-        entries=entries, generated_at=dt.datetime.now().replace(microsecond=0)), encoding="utf-8")
+        entries=entries, generated_at=clock.now().replace(microsecond=0)), encoding="utf-8")
     return path

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest import reference, settings, warehouse
+from ingest import clock, reference, settings, warehouse
 from ingest.errors import FeedRejection
 from ingest.reader import ParsedFile, read_feed_file
 from ingest.registry import FEEDS, Feed, raw_table_columns
@@ -222,7 +222,7 @@ def land_file(
     `file_name` is the name the department gave the file when `path` is another copy of it
     (an archive copy being re-landed): lineage and the period in the name come from it.
     """
-    received_at = received_at or dt.datetime.now()
+    received_at = received_at or clock.now()
     archive_root = archive_root or settings.archive_path()
     name = file_name or path.name
 
@@ -281,11 +281,11 @@ def land_parsed(
     """
     feed_id, sha, name, archive = parsed.feed_id, sha256, parsed.file_name, archive_path
     feed = FEEDS[feed_id]
-    received_at = received_at or dt.datetime.now()
+    received_at = received_at or clock.now()
     scopes = [scope_of(feed, row) for row in parsed.rows]
     file_scopes = sorted(set(scopes)) if feed.scope_field else [""]
     effective_submission = submitted_on or parsed.reported_on or received_at.date()
-    ingested_at = dt.datetime.now()
+    ingested_at = clock.now()
 
     con.execute("BEGIN TRANSACTION")
     try:

@@ -40,3 +40,15 @@ def reports_path() -> Path:
 def dbt_path() -> Path:
     """dbt's target folders and logs of each run: they belong to the home, not the package."""
     return home() / "dbt"
+
+
+def lock_timeout_seconds() -> float:
+    """How long a writing command waits for another one to finish (`SVCMON_LOCK_TIMEOUT`, seconds;
+    default one hour: a whole demo run fits)."""
+    return float(os.environ.get("SVCMON_LOCK_TIMEOUT") or 3600)
+
+
+def pii_secret() -> str:
+    """The HMAC secret for keys derived from personal data (`person_key` in dbt, the row keys of
+    acknowledged warnings): `SVCMON_PII_SECRET`; the demo default is not a secret."""
+    return os.environ.get("SVCMON_PII_SECRET") or "svcmon-demo-secret"

@@ -12,12 +12,12 @@ version of its own, never a silent overwrite).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import tempfile
 from pathlib import Path
 
+from ingest import clock
 from ingest.warehouse import Warehouse
 from publish.contract import (
     DIFF_KEY,
@@ -302,7 +302,7 @@ def publish_period(
             [
                 period,
                 version,
-                dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                clock.now(),  # stored times: the deployment zone's wall clock (ingest.clock)
                 gate_result,
                 json.dumps(vintages, ensure_ascii=False),
                 json.dumps(override, ensure_ascii=False, default=str) if override else None,

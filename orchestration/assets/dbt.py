@@ -26,7 +26,8 @@ translator = SvcmonDbtTranslator()
     dagster_dbt_translator=translator,
     name="svcmon_dbt_reference_and_staging",
 )
-def dbt_unpartitioned(context: AssetExecutionContext, dbt: DbtCliResource):
+def dbt_unpartitioned(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    # `warehouse` is not read here: asking for it makes a run of these models alone hold the writer lock.
     yield from dbt_build(dbt, context).stream()
 
 
