@@ -96,6 +96,15 @@ def _latest_results(con: Warehouse, period: str, current_files: set[str]) -> lis
     return [r for r in results if r.file_sha256 is None or r.file_sha256 in current_files]
 
 
+def period_results(con: Warehouse, period: str) -> list[CheckResult]:
+    """The latest result of every check that ran for the period on its current vintages (passed
+    or failed): what the quality report lists."""
+    (period,) = check_periods([period])
+    ensure_quality_schema(con)
+    current = {sha for _feed, _scope, sha, _v, _received in current_vintages_of_period(con, period)}
+    return _latest_results(con, period, current)
+
+
 def signoffs(con: Warehouse, period: str) -> list[Signoff]:
     ensure_quality_schema(con)
     rows = con.execute(

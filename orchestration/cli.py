@@ -341,8 +341,9 @@ def _print_summary(out: Out, periods: list[str], outcomes: dict[str, str]) -> No
     finally:
         con.close()
     table = Table(title="各期结果 / per period")
-    for col in ("期间", "绿", "黄", "红", "—", "质量关 gate", "版本 version"):
-        table.add_column(col, no_wrap=True)
+    table.add_column("期间", no_wrap=True, min_width=7)
+    for col in ("绿", "黄", "红", "—", "质量关 gate", "版本 version"):
+        table.add_column(col)
     labels = {"published": "[green]通过[/green]", "blocked": "[red]未通过[/red]", "empty": "[yellow]无报表[/yellow]",
               "failed": "[red]失败[/red]"}
     for r in rows:
@@ -532,9 +533,10 @@ def status(
             con.close()
     as_of = next((r["as_of"] for r in rows if r["as_of"]), None)
     table = Table(title="平台状态 / status" + (f"（报送情况按 {as_of} 判断 / files judged at {as_of}）" if as_of else ""))
-    for col in ("期间", "已收 received", "迟报 late", "缺报 missing", "退回 rejected", "错误 errors",
-                "警告 warnings", "发布 published"):
-        table.add_column(col, no_wrap=True)
+    table.add_column("期间", no_wrap=True, min_width=7)
+    for col in ("已收 received", "迟报 late", "缺报 missing", "退回 rejected", "错误 errors", "警告 warnings",
+                "发布 published"):
+        table.add_column(col)
     for r in rows:
         table.add_row(r["period"], str(r["received"]), _flag(r["late"], "yellow"), _flag(r["missing"], "red"),
                       _flag(r["rejected"], "red"), _flag(r["errors"], "red"), _flag(r["warnings"], "yellow"),

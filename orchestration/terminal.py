@@ -38,12 +38,17 @@ def _has_surrogates(text: str) -> bool:
     return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
+LOG_WIDTH = 200
+
+
 class Out:
     """The CLI's console for one command: stdout, markup only in the CLI's own words."""
 
     def __init__(self, *, verbose: bool = False) -> None:
         # Bound to the streams of this command: dbt's output is redirected away while it runs.
         self.console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+        if not self.console.is_terminal:  # a pipe or a log: tables at their natural width, never cut
+            self.console = Console(file=sys.stdout, highlight=False, soft_wrap=True, width=LOG_WIDTH)
         self.errors = Console(file=sys.stderr, highlight=False, soft_wrap=True)
         self.verbose = verbose
 
