@@ -71,7 +71,7 @@ def _disk_message(exc: OSError) -> str:
     causes = {errno.ENOSPC: "磁盘已满 / disk full", errno.EROFS: "只读文件系统 / read-only file system",
               errno.EACCES: "没有写权限 / permission denied", errno.EDQUOT: "超出磁盘配额 / disk quota exceeded"}
     cause = causes.get(exc.errno, exc.strerror or type(exc).__name__)
-    where = exc.filename or settings.home()
+    where = exc.filename2 or exc.filename or settings.home()  # a copy names its target second
     return f"无法写入 / cannot write {where}: {cause}"
 
 

@@ -47,14 +47,20 @@ def ensure_instance_config(dagster_home: Path) -> Path:
     return path
 
 
+_set_here: str | None = None  # the DAGSTER_HOME this process chose (not an operator's)
+
+
 def dagster_home() -> Path:
-    """`$DAGSTER_HOME` when set (an operator's own instance), else `$SVCMON_HOME/dagster`, which
-    is then set for this process so the UI started from it (`dagster dev`) sees the same runs."""
-    if os.environ.get("DAGSTER_HOME"):
-        return Path(os.environ["DAGSTER_HOME"])
+    """`$DAGSTER_HOME` when an operator set it, else `$SVCMON_HOME/dagster`, which is then set
+    for this process (and followed if the home changes) so the runs it starts and the UI started
+    from it (`dagster dev`) share one instance."""
+    global _set_here
+    given = os.environ.get("DAGSTER_HOME")
+    if given and given != _set_here:
+        return Path(given)
     home = settings.home() / "dagster"
     ensure_instance_config(home)
-    os.environ["DAGSTER_HOME"] = str(home)
+    os.environ["DAGSTER_HOME"] = _set_here = str(home)
     return home
 
 
