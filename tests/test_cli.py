@@ -45,8 +45,89 @@ def test_bad_period_and_report_of_unpublished_period_are_refused(home):
 
 
 def test_signoff_needs_a_name_and_a_reason(home):
+    write_feed_file(home / "inbox", "stats_services", "分行业202302.csv", SERVICES)
+    assert runner.invoke(app, ["land"]).exit_code == 0
     result = runner.invoke(app, ["signoff", "--period", "2023-02", "--by", " ", "--reason", "ok"])
     assert result.exit_code == 2
+    assert "签字须写明签字人姓名" in result.output
+
+
+def test_signoff_refuses_a_period_with_no_data(home):
+    result = runner.invoke(app, ["signoff", "--period", "2023-05", "--by", "张三", "--reason", "ok"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "2023-05 未收到任何报表 / no feeds received：无可签字 / nothing to sign off"
+
+
+def test_boolean_options_show_as_flags_in_help():
+    for command, flag in [("report", "--quarterly"), ("demo", "--force"), ("run", "--verbose")]:
+        result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "120"})
+        assert result.exit_code == 0
+        line = next(line for line in result.output.splitlines() if flag in line)
+        assert "<bool>" not in line, line
+    assert "<bool>" not in runner.invoke(app, ["report", "--help"], env={"COLUMNS": "120"}).output
+
+
+LONG_NAME = "区交通运输局关于鹿城区现代服务业重点任务推进情况的月度进度报告（含附表及填报说明）202301.xlsx"
+
+
+def test_file_names_print_whole_on_one_plain_line_outside_a_terminal(home):
+    """Piped or logged output (CliRunner is not a terminal): one line per file, the name never
+    wrapped or cut, and text from a file name printed, never interpreted as markup or escapes."""
+    write_feed_file(home / "inbox", "stats_services", "分行业202302.csv", SERVICES)
+    write_feed_file(home / "inbox", "dept_task_progress", LONG_NAME, "not a workbook")
+    # Rich markup and a terminal escape (clear screen) in a name: shown as written, never acted on.
+    write_feed_file(home / "inbox", "stats_fai", "[bold red]固定资产投资\x1b[2J202302.csv",
+                    "指标名称,增速,占比\n固定资产投资,5.0,100\n")
+    result = runner.invoke(app, ["land"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    long_line = next(line for line in lines if LONG_NAME in line)  # whole, on one line
+    assert long_line.startswith("退回 rejected")
+    escaped = next(line for line in lines if "固定资产投资" in line)
+    assert "[bold red]固定资产投资\\x1b[2J202302.csv" in escaped and "\x1b" not in escaped
+    assert next(line for line in lines if "分行业202302.csv" in line).startswith("接收 accepted  2023-02  stats_services")
+    assert lines[-1] == "接收 accepted 2 · 退回 rejected 1 · 重复 duplicate 0"
+
+
+def test_status_from_without_to_runs_to_the_latest_period_and_names_periods_without_feeds(home):
+    write_feed_file(home / "inbox", "stats_services", "分行业202302.csv", SERVICES)
+    write_feed_file(home / "inbox", "stats_services", "分行业202304.csv", SERVICES.replace("1-2月", "1-4月"))
+    assert runner.invoke(app, ["land", "--submitted-on", "2023-05-10"]).exit_code == 0
+    result = runner.invoke(app, ["status", "--from", "2023-01"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("│")[1].strip() for line in result.output.splitlines() if line.startswith("│")]
+    assert rows == ["2023-01", "2023-02", "2023-03", "2023-04"]
+    assert [line for line in result.output.splitlines() if "no feeds received" in line] == [
+        "2023-01 未收到任何报表 / no feeds received", "2023-03 未收到任何报表 / no feeds received"]
+
+
+def test_demo_feeds_needs_out_and_demo_refuses_a_home_with_other_data(home):
+    result = runner.invoke(app, ["demo-feeds", "--from", "2023-01", "--to", "2023-01"])
+    assert result.exit_code == 2 and "--out" in result.output
+    assert not (home / "inbox").exists()
+
+    mine = write_feed_file(home / "inbox", "stats_services", "分行业202302.csv", SERVICES)
+    assert runner.invoke(app, ["land"]).exit_code == 0
+    mine.unlink()  # landed and archived: the register and the archive still hold it
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
+    assert "登记簿 register 1, 归档 archive 1 files" in result.output and "--force" in result.output
+    assert (home / "warehouse.duckdb").exists() and any((home / "archive").rglob("*.csv"))
+
+
+def test_a_home_holding_only_what_the_demo_wrote_may_be_cleared(home):
+    import json
+
+    from ingest import landing
+    from orchestration.cli import DEMO_RECORD, _demo_refusal
+
+    demo_file = write_feed_file(home / "inbox", "stats_services", "分行业202302.csv", SERVICES)
+    assert runner.invoke(app, ["land"]).exit_code == 0
+    (home / DEMO_RECORD).write_text(json.dumps({"files": [landing.sha256_of(demo_file)]}), encoding="utf-8")
+    assert _demo_refusal(home) is None
+    write_feed_file(home / "inbox", "stats_fai", "固定资产投资202302.csv", "指标名称,增速,占比\n固定资产投资,5.0,100\n")
+    assert "收件箱 inbox 1" in _demo_refusal(home)
 
 
 @pytest.mark.slow
