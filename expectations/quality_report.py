@@ -210,11 +210,11 @@ def _group_name(result: CheckResult) -> str:
 def _observed(result: CheckResult) -> str:
     """What the check saw: the rows (or departments, indicators) that failed; dbt's message."""
     if not result.failed:
-        return "0 行不符 / 0 failing"
+        return "0 行不符"
     if result.source == "dbt":
         message = next((s.get("message") for s in result.samples if s.get("message")), None)
         return f"{result.failing_rows} 行不符" + (f"：{message}" if message else "")
-    return f"{result.failing_rows} 行不符 / {result.failing_rows} failing"
+    return f"{result.failing_rows} 行不符"
 
 
 def _every_check(results: list[CheckResult], overridden: set[str],

@@ -231,8 +231,9 @@ def _blocked_line(period: str) -> str:
         verdict = gate.evaluate_gate(con, period)
     finally:
         con.close()
-    checks = verdict.open_check_ids
-    shown = "、".join(checks[:5]) + (f" 等{len(checks)}项 / {len(checks)} in all" if len(checks) > 5 else "")
+    # Every blocking check, findings in the data before files missing or late.
+    checks = sorted(verdict.open_check_ids, key=lambda c: (".completeness." in c, c))
+    shown = "、".join(checks)
     path = settings.reports_path() / "quality" / quality_report.report_file_name(period)
     return f"{period} 未通过质量关 / blocked by {shown or '—'}; 质量报告 / quality report: {path}"
 

@@ -168,3 +168,62 @@ def test_a_period_that_is_not_yyyy_mm_is_refused_with_one_line(command, tmp_path
     assert result.exit_code == 2, result.output
     assert result.output.strip() == BAD_PERIOD_MESSAGE
     assert not (tmp_path / "warehouse.duckdb").exists()  # refused before anything was opened
+
+
+UNBALANCED = """鹿城区2023年1-2月规上服务业分行业主要指标
+行业代码,营业收入_本年累计,营业收入_上年同期
+合计,100,80
+L,90,80
+72,90,80
+"""
+
+
+@pytest.mark.slow
+def test_kill_9_during_dbt_then_the_rerun_finishes_and_a_blocked_month_is_one_line(home):
+    """`svcmon run` killed while dbt builds: its dbt child lives on as an orphan. The rerun ends it,
+    marks the killed run failed, and prints, outside a terminal, a line per stage, one line for the
+    month without feeds and one for the blocked month (its blocking checks, its quality report)."""
+    import os
+    import signal
+    import time
+
+    import psutil
+    from dagster import DagsterInstance, DagsterRunStatus
+
+    from tests.conftest import prepare_dbt_project
+
+    prepare_dbt_project()
+    write_feed_file(home / "inbox", "stats_services", "分行业202302.csv", UNBALANCED)
+    env = {**os.environ, "SVCMON_HOME": str(home), "COLUMNS": "80"}
+    env.pop("DAGSTER_HOME", None)
+    command = [sys.executable, "-m", "orchestration.cli", "run", "--from", "2023-01", "--to", "2023-02"]
+
+    first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline, dbt = time.time() + 600, []
+    while time.time() < deadline and not dbt:
+        dbt = [p for p in psutil.Process(first.pid).children(recursive=True) if "dbt" in " ".join(p.cmdline())]
+        time.sleep(0.5)
+    assert dbt, "dbt never started"
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800, check=False)
+    (home / "rerun.out").write_text(rerun.stdout + rerun.stderr, encoding="utf-8")
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert all(not p.is_running() or p.status() == psutil.STATUS_ZOMBIE for p in dbt)
+    out = rerun.stdout
+    assert "Traceback" not in out + rerun.stderr and " of " not in out  # no dbt log lines
+    lines = out.splitlines()
+    assert "2023-01 未收到任何报表 / no feeds received" in lines
+    assert any(line.startswith("dbt 模型 / dbt models: ") for line in lines)
+    (blocked,) = [line for line in lines if line.startswith("2023-02 未通过质量关")]
+    assert blocked.startswith("2023-02 未通过质量关 / blocked by ")
+    assert "stats_services.balance.total_vs_sections.revenue_ytd" in blocked
+    assert blocked.endswith(f"质量报告 / quality report: {home / 'reports' / 'quality' / 'quality_2023-02.html'}")
+
+    os.environ["DAGSTER_HOME"] = str(home / "dagster")
+    try:
+        statuses = sorted(r.status.value for r in DagsterInstance.get().get_runs())
+    finally:
+        del os.environ["DAGSTER_HOME"]
+    assert DagsterRunStatus.STARTED.value not in statuses and DagsterRunStatus.FAILURE.value in statuses
