@@ -53,14 +53,16 @@ _set_here: str | None = None  # the DAGSTER_HOME this process chose (not an oper
 def dagster_home() -> Path:
     """`$DAGSTER_HOME` when an operator set it, else `$SVCMON_HOME/dagster`, which is then set
     for this process (and followed if the home changes) so the runs it starts and the UI started
-    from it (`dagster dev`) share one instance."""
+    from it (`dagster dev`) share one instance. `python -m orchestration.runs` writes its
+    `dagster.yaml` and prints the folder."""
     global _set_here
     given = os.environ.get("DAGSTER_HOME")
     if given and given != _set_here:
-        return Path(given)
-    home = settings.home() / "dagster"
-    ensure_instance_config(home)
-    os.environ["DAGSTER_HOME"] = _set_here = str(home)
+        home = Path(given)
+    else:
+        home = settings.home() / "dagster"
+        os.environ["DAGSTER_HOME"] = _set_here = str(home)
+    ensure_instance_config(home)  # adds svcmon's settings (the writer queue) to any instance it runs on
     return home
 
 
@@ -176,3 +178,7 @@ def failure_message(result: ExecuteInProcessResult) -> str | None:
             text = " ".join(error.message.split())
             return f"{event.step_key}: {text}"
     return None
+
+
+if __name__ == "__main__":
+    print(dagster_home())
