@@ -11,7 +11,7 @@ from pydantic import PrivateAttr
 from ingest import landing, settings
 from ingest.warehouse import Warehouse
 from orchestration.locks import writer_lock
-from orchestration.runs import PID_TAG, process_tag
+from orchestration.runs import PID_TAG, mark_dead_runs_failed, process_tag
 
 
 class WarehouseResource(ConfigurableResource):
@@ -25,8 +25,10 @@ class WarehouseResource(ConfigurableResource):
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         run = context.dagster_run
-        if context.instance is not None and run is not None and run.tags.get(PID_TAG) != process_tag():
-            context.instance.add_run_tags(run.run_id, {PID_TAG: process_tag()})
+        if context.instance is not None and run is not None:
+            if run.tags.get(PID_TAG) != process_tag():
+                context.instance.add_run_tags(run.run_id, {PID_TAG: process_tag()})
+            mark_dead_runs_failed(context.instance)  # runs a kill left STARTED end as failed at the next start
         stack = ExitStack()
         stack.enter_context(writer_lock(on_wait=context.log.info if context.log else None))
         self._held = stack
