@@ -36,8 +36,8 @@ def main() -> None:
         from demo import generate_demo_feeds
         from ingest import landing, settings
         from ingest.registry import month_range
-        from orchestration.cli import dagster_instance
         from orchestration.runs import execute_range
+        from orchestration.runs import instance as dagster_instance
 
         instance = dagster_instance()
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from expectations.read_set import live_read_set
 from expectations.runner import check_periods
 from expectations.store import COLUMNS, CheckResult, ensure_quality_schema, rows_as_results, samples_json
+from ingest import clock
 from ingest.warehouse import Warehouse
 
 GATE_STATUS_ZH = {"passed": "通过", "overridden": "已签字放行", "failed": "未通过"}
@@ -115,6 +116,13 @@ def latest_results(con: Warehouse, period: str, files: set[str] | None = None) -
     return results
 
 
+def period_results(con: Warehouse, period: str) -> list[CheckResult]:
+    """The latest result of every check that counts for the period (passed or failed): those of the
+    period itself and of every file of its read set. What the quality report lists."""
+    (period,) = check_periods([period])
+    return latest_results(con, period)
+
+
 def signoffs(con: Warehouse, period: str) -> list[Signoff]:
     ensure_quality_schema(con)
     rows = con.execute(
@@ -183,5 +191,5 @@ def record_signoff(con: Warehouse, period: str, signed_by: str, reason: str,
         )
     con.execute(
         "INSERT INTO quality.signoffs VALUES (?, ?, ?, ?, ?)",
-        [dt.datetime.now(), period, signed_by.strip(), reason.strip(), json.dumps(overrides, ensure_ascii=False)],
+        [clock.now(), period, signed_by.strip(), reason.strip(), json.dumps(overrides, ensure_ascii=False)],
     )

@@ -1,8 +1,12 @@
 """The statisticians' monthly quality report (数据质量审核报告): one self-contained HTML page per period.
 
-Gate status, every failed or warned check with its rows traced to file / sheet / Excel row,
-completeness by department, outliers with their history, revisions since the last publication,
-and the sign-offs. Templates live in `expectations/templates/`.
+Gate status; every failed error and every warning not yet acknowledged, expanded, with its rows
+traced to file / sheet / Excel row and the row keys an acknowledgement names; acknowledged
+warnings collapsed with who acknowledged them, when and why; then, like GX Data Docs, every check
+that ran for the period, collapsed by feed with passed / failed / acknowledged counts; completeness
+by department, outliers with their history, revisions since the last publication, sign-offs and
+acknowledgements. Times read as `2026年12月2日 01:39` (`ingest.clock.fmt_datetime`). Templates live
+in `expectations/templates/`.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from typing import Any
 
 import jinja2
 
+from expectations import acknowledgements
 from expectations.checks import MART_TARGET
 from expectations.completeness import completeness_built, completeness_rows
-from expectations.gate import GATE_STATUS_ZH, GateResult, evaluate_gate
+from expectations.gate import GATE_STATUS_ZH, GateResult, evaluate_gate, period_results
 from expectations.runner import check_periods, load_current_rows, mask_text
 from expectations.store import CheckResult, ensure_quality_schema
+from ingest import clock
 from ingest.registry import FEEDS, Feed, month_end
 from ingest.warehouse import Warehouse
 
@@ -39,8 +45,10 @@ EXTRA_HEADERS = {
     "enterprise_sum": "企业汇总(万元)", "expected_month": "应为", "unresolved": "无法识别的单位",
     "reason": "原因", "department": "部门", "due_date": "截止日期", "submitted_on": "报送日期", "message": "信息",
     "indicator_id": "指标代码", "light": "亮灯", "light_reason": "原因", "value": "完成值",
-    "annual_target": "年度目标", "completion_pct": "完成率(%)",
+    "annual_target": "年度目标", "completion_pct": "完成率(%)", "_key": "行键 key",
 }
+# Kept in the samples for acknowledgements, not for readers.
+HIDDEN_SAMPLE_COLUMNS = {"_value"}
 
 
 def column_header(feed: Feed | None, name: str) -> str:
@@ -75,6 +83,34 @@ class CheckView:
     headers: list[str]
     rows: list[list[str]]
     more_rows: int
+    acknowledged_rows: int = 0  # failing rows covered by an acknowledgement (not listed in `rows`)
+    acknowledgements: list[acknowledgements.Acknowledgement] = field(default_factory=list)
+
+
+@dataclass
+class CheckLine:
+    """One check that ran, in the collapsed list of every check."""
+
+    result: CheckResult
+    kind_zh: str
+    state: str  # passed | failed | overridden | acknowledged
+    state_zh: str
+    observed: str
+
+
+@dataclass
+class FeedChecks:
+    """The checks of one feed (or the marts, or dbt), failures first."""
+
+    name: str
+    lines: list[CheckLine]
+
+    def count(self, state: str) -> int:
+        return sum(line.state == state for line in self.lines)
+
+    @property
+    def has_failures(self) -> bool:
+        return any(line.state == "failed" for line in self.lines)
 
 
 @dataclass
@@ -112,6 +148,10 @@ class ReportData:
     last_published_at: dt.datetime | None
     signoffs: list[Any] = field(default_factory=list)
     file_warnings: list[dict[str, Any]] = field(default_factory=list)
+    acknowledged: list[CheckView] = field(default_factory=list)  # warnings every failing row of which is acknowledged
+    every_check: list[FeedChecks] = field(default_factory=list)
+    checks_run: int = 0
+    acknowledgements: list[acknowledgements.Acknowledgement] = field(default_factory=list)
 
 
 def _feed_of(result: CheckResult) -> Feed | None:
@@ -124,25 +164,82 @@ def _file_names(con: Warehouse) -> dict[str, str]:
     return dict(con.execute("SELECT file_sha256, file_name FROM raw.file_register").fetchall())
 
 
-def _check_view(result: CheckResult, overridden: set[str], files: dict[str, str]) -> CheckView:
+def _kind_zh(result: CheckResult) -> str:
+    kind = result.check_id.split(".")[1] if result.source != "dbt" else "dbt"
+    return KIND_ZH.get(kind, "dbt 模型测试" if result.source == "dbt" else kind)
+
+
+def _check_view(result: CheckResult, overridden: set[str], files: dict[str, str],
+                state: acknowledgements.AcknowledgementState | None = None,
+                acknowledged: set[tuple[str, str]] | frozenset = frozenset()) -> CheckView:
+    """A failed check as the report expands it; sample rows already acknowledged are left out
+    (counted) unless every row is, when they show what was acknowledged."""
     feed = _feed_of(result)
     samples = result.samples
+    fully = state is not None and state.fully
+    if acknowledged and not fully:
+        samples = [s for s in samples if (s.get("_key"), s.get("_value")) not in acknowledged]
     columns: list[str] = []
     for sample in samples:
-        columns += [k for k in sample if k not in columns]
+        columns += [k for k in sample if k not in columns and k not in HIDDEN_SAMPLE_COLUMNS]
     # Lineage only when some row has it (completeness and model checks may have none).
     columns = [c for c in columns if any(s.get(c) is not None for s in samples)]
-    kind = result.check_id.split(".")[1] if result.source != "dbt" else "dbt"
+    acknowledged_rows = state.acknowledged if state is not None else 0
+    shown_of = result.failing_rows - (0 if fully else acknowledged_rows)
     return CheckView(
         result=result,
-        kind_zh=KIND_ZH.get(kind, "dbt 模型测试" if result.source == "dbt" else kind),
+        kind_zh=_kind_zh(result),
         severity_zh=SEVERITY_ZH.get(result.severity, result.severity),
         overridden=result.check_id in overridden,
         file_name=files.get(result.file_sha256 or ""),
         headers=[column_header(feed, c) for c in columns],
         rows=[[_fmt(s.get(c)) for c in columns] for s in samples],
-        more_rows=max(result.failing_rows - len(samples), 0),
+        more_rows=max(shown_of - len(samples), 0),
+        acknowledged_rows=acknowledged_rows,
+        acknowledgements=state.by if state is not None else [],
     )
+
+
+def _group_name(result: CheckResult) -> str:
+    feed = _feed_of(result)
+    if feed is not None:
+        return f"{feed.name_zh}（{feed.feed_id}）"
+    if result.source == "dbt":
+        return "dbt 模型测试（dbt tests）"
+    return f"集市审核（{result.target}）"
+
+
+def _observed(result: CheckResult) -> str:
+    """What the check saw: the rows (or departments, indicators) that failed; dbt's message."""
+    if not result.failed:
+        return "0 行不符"
+    if result.source == "dbt":
+        message = next((s.get("message") for s in result.samples if s.get("message")), None)
+        return f"{result.failing_rows} 行不符" + (f"：{message}" if message else "")
+    return f"{result.failing_rows} 行不符"
+
+
+def _every_check(results: list[CheckResult], overridden: set[str],
+                 states: dict[int, acknowledgements.AcknowledgementState]) -> list[FeedChecks]:
+    """Every check that ran, grouped by feed in registry order (then marts, dbt), failures first."""
+    state_zh = {"passed": "通过", "failed": "未通过", "overridden": "已签字放行", "acknowledged": "已确认"}
+    groups: dict[str, list[CheckLine]] = {}
+    for result in results:
+        if not result.failed:
+            state = "passed"
+        elif result.severity == "error" and result.check_id in overridden:
+            state = "overridden"
+        elif id(result) in states and states[id(result)].fully:
+            state = "acknowledged"
+        else:
+            state = "failed"
+        groups.setdefault(_group_name(result), []).append(
+            CheckLine(result, _kind_zh(result), state, state_zh[state], _observed(result)))
+    order = {f"{f.name_zh}（{f.feed_id}）": i for i, f in enumerate(FEEDS.values())}
+    rank = {"failed": 0, "overridden": 1, "acknowledged": 2, "passed": 3}
+    return [FeedChecks(name, sorted(lines, key=lambda line: (rank[line.state], line.result.severity != "error",
+                                                            line.result.check_id)))
+            for name, lines in sorted(groups.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))]
 
 
 def _completeness(con: Warehouse, period: str) -> tuple[list[CompletenessRow] | None, dt.date | None]:
@@ -226,13 +323,20 @@ def report_data(con: Warehouse, period: str) -> ReportData:
     files = _file_names(con)
     overridden = set(gate.overridden)
     last_published = _last_publication(con, period)
+    ran = period_results(con, period)
+    states = acknowledgements.states(con, [*gate.warnings, *ran])
+    warning_views = [_check_view(r, overridden, files, states.get(id(r)),
+                                 acknowledgements.acknowledged_samples(con, r) if id(r) in states else frozenset())
+                     for r in sorted(gate.warnings, key=_reading_order)]
+    period_acks = [a for a in acknowledgements.list_acknowledgements(con)
+                   if a.check_id in {r.check_id for r in gate.warnings}]
     return ReportData(
         period=period,
-        generated_at=dt.datetime.now().replace(microsecond=0),
+        generated_at=clock.now().replace(microsecond=0),
         gate=gate,
         gate_status_zh=gate.status_zh,
         errors=[_check_view(r, overridden, files) for r in sorted(gate.blocking, key=_reading_order)],
-        warnings=[_check_view(r, overridden, files) for r in sorted(gate.warnings, key=_reading_order)],
+        warnings=[v for v in warning_views if not (v.acknowledged_rows and v.acknowledged_rows >= v.result.failing_rows)],
         completeness=completeness,
         completeness_as_of=completeness_as_of,
         outliers=_outliers(con, period, gate.warnings),
@@ -240,7 +344,19 @@ def report_data(con: Warehouse, period: str) -> ReportData:
         last_published_at=last_published,
         signoffs=gate.signoffs,
         file_warnings=_file_warnings(con, period),
+        acknowledged=[v for v in warning_views if v.acknowledged_rows and v.acknowledged_rows >= v.result.failing_rows],
+        every_check=_every_check(ran, overridden, states),
+        checks_run=len(ran),
+        acknowledgements=_summarised(period_acks),
     )
+
+
+def _summarised(acks: list[acknowledgements.Acknowledgement]) -> list[acknowledgements.Acknowledgement]:
+    """One line per acknowledgement act (check, person, time, reason), not per row."""
+    seen: dict[tuple, acknowledgements.Acknowledgement] = {}
+    for ack in acks:
+        seen.setdefault((ack.check_id, ack.acknowledged_by, ack.acknowledged_at, ack.reason), ack)
+    return list(seen.values())
 
 
 def _environment() -> jinja2.Environment:
@@ -251,6 +367,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = _fmt
+    env.filters["when"] = clock.fmt_datetime
+    env.filters["day"] = lambda value: clock.fmt_datetime(value, time=False)
     return env
 
 
@@ -285,7 +403,7 @@ def write_quality_index(con: Warehouse, out_dir: Path) -> Path:
             "status_zh": GATE_STATUS_ZH[gate.status],
             "open": len(gate.open_check_ids),
             "overridden": len(gate.overridden),
-            "warnings": len({r.check_id for r in gate.warnings}),
+            "warnings": len({r.check_id for r in acknowledgements.unacknowledged(con, gate.warnings)}),
             "href": report_file_name(period),
             "exists": (Path(out_dir) / report_file_name(period)).exists(),
         })
@@ -293,5 +411,5 @@ def write_quality_index(con: Warehouse, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "quality_index.html"
     path.write_text(_environment().get_template("quality_index.html.j2").render(
-        entries=entries, generated_at=dt.datetime.now().replace(microsecond=0)), encoding="utf-8")
+        entries=entries, generated_at=clock.now().replace(microsecond=0)), encoding="utf-8")
     return path

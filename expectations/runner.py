@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from expectations import acknowledgements
 from expectations.checks import (
     LINEAGE_SHOWN,
     MART_COLUMNS,
@@ -29,6 +30,7 @@ from expectations.checks import (
     completeness_checks,
     feed_suite,
     mart_suite,
+    match_key,
 )
 from expectations.completeness import completeness_rows
 from expectations.store import (
@@ -37,6 +39,7 @@ from expectations.store import (
     insert_results,
     samples_json,
 )
+from ingest import clock
 from ingest.periods import validate_period
 from ingest.registry import FEEDS, Feed
 from ingest.warehouse import Warehouse
@@ -189,6 +192,13 @@ def _sample(row: dict[str, Any], show: tuple[str, ...], personal: frozenset[str]
             for k in (*LINEAGE_SHOWN, *show)}
 
 
+def _row_identity(feed: Feed, row: dict[str, Any], show: tuple[str, ...]) -> tuple[str, str]:
+    """(row_key, value_hash) of a failing row: its business key and the values the check judged
+    (lineage columns, which change with every file, left out), keyed-hashed: no personal data."""
+    key = acknowledgements.row_key(feed.feed_id, [row.get(k) for k in match_key(feed)])
+    return key, acknowledgements.value_hash([row.get(c) for c in show if not c.startswith("_")])
+
+
 # --- per-feed checks -------------------------------------------------------------------
 
 def _feed_results(con: Warehouse, feed: Feed, periods: list[str], history_of: Callable[[str], Any],
@@ -221,11 +231,14 @@ def _feed_results(con: Warehouse, feed: Feed, periods: list[str], history_of: Ca
         charge = "_charged_sha256" if "_charged_sha256" in failing.columns else "_file_sha256"
         by_file = {sha: group for sha, group in failing.groupby(charge)} if len(failing) else {}
         for sha, period in charged_files.itertuples(index=False):
-            rows = by_file.get(sha)
-            samples = [] if rows is None else [_sample(r, check.show, personal, personal_values)
-                                               for r in rows.to_dict("records")]
-            results.append(make(period=period, target=check.target, check=check, failing=len(samples),
-                                samples=samples, file_sha256=sha, source="gx"))
+            records = [] if (rows := by_file.get(sha)) is None else rows.to_dict("records")
+            identities = [_row_identity(feed, r, check.show) for r in records]
+            samples = [{**_sample(r, check.show, personal, personal_values), "_key": key, "_value": value}
+                       for r, (key, value) in zip(records, identities, strict=True)]
+            result = make(period=period, target=check.target, check=check, failing=len(samples),
+                          samples=samples, file_sha256=sha, source="gx")
+            result.failing_keys = identities
+            results.append(result)
     return results
 
 
@@ -312,7 +325,7 @@ def run_checks(con: Warehouse, periods: list[str], *, run_id: str | None = None)
     judged it, at the as-of date dbt built it with), and the mart."""
     periods = check_periods(periods)
     run_id = run_id or uuid.uuid4().hex
-    make = _maker(run_id, dt.datetime.now())
+    make = _maker(run_id, clock.now())
     ensure_quality_schema(con)
 
     history_of = functools.cache(lambda feed_id: load_current_rows(con, FEEDS[feed_id]))
@@ -323,6 +336,7 @@ def run_checks(con: Warehouse, periods: list[str], *, run_id: str | None = None)
     for period in periods:
         results += _mart_results(con, period, make)
     insert_results(con, results)
+    acknowledgements.record_failures(con, results)
     return results
 
 
@@ -358,7 +372,7 @@ def record_dbt_results(con: Warehouse, run_results_json_path: Path | str, period
     run_results = json.loads(path.read_text(encoding="utf-8"))
     manifest_path = path.with_name("manifest.json")
     nodes = json.loads(manifest_path.read_text(encoding="utf-8")).get("nodes", {}) if manifest_path.exists() else {}
-    make = _maker(run_id or uuid.uuid4().hex, dt.datetime.now())
+    make = _maker(run_id or uuid.uuid4().hex, clock.now())
 
     results = []
     for item in run_results.get("results", []):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from ingest.warehouse import Warehouse
@@ -60,6 +60,9 @@ class CheckResult:
     sample_rows: str  # JSON list
     file_sha256: str | None
     source: Source
+    # (row_key, value_hash) of every failing feed row, not a column: `quality.check_failures`
+    # (expectations/acknowledgements.py) stores them.
+    failing_keys: list[tuple[str, str]] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def samples(self) -> list[dict[str, Any]]:
@@ -70,7 +73,7 @@ class CheckResult:
         return self.status == "failed"
 
 
-COLUMNS = tuple(f.name for f in fields(CheckResult))
+COLUMNS = tuple(f.name for f in fields(CheckResult) if f.name != "failing_keys")
 
 
 def ensure_quality_schema(con: Warehouse) -> None:
@@ -117,7 +120,7 @@ def insert_results(con: Warehouse, results: list[CheckResult]) -> None:
     placeholders = ", ".join("?" for _ in COLUMNS)
     con.executemany(
         f"INSERT INTO quality.check_results ({', '.join(COLUMNS)}) VALUES ({placeholders})",
-        [list(astuple(r)) for r in results],
+        [[getattr(r, c) for c in COLUMNS] for r in results],
     )
 
 

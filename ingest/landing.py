@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest import pii, reference, settings, warehouse
+from ingest import clock, pii, reference, settings, warehouse
 from ingest.errors import FeedRejection, FileWarning
 from ingest.isolation import read_isolated
 from ingest.reader import ParsedFile
@@ -409,7 +409,7 @@ def land_file(
     (an archive copy being re-landed): lineage and the period in the name come from it.
     `inbox` (default the configured one) is where links may point.
     """
-    received_at = received_at or dt.datetime.now()
+    received_at = received_at or clock.now()
     archive_root = archive_root or settings.archive_path()
     given = file_name if file_name is not None else path.name
     name, name_bytes = display_name(given), os.fsencode(given)
@@ -490,11 +490,11 @@ def land_parsed(
     """
     feed_id, sha, name, archive = parsed.feed_id, sha256, parsed.file_name, archive_path
     feed = FEEDS[feed_id]
-    received_at = received_at or dt.datetime.now()
+    received_at = received_at or clock.now()
     scopes = [scope_of(feed, row) for row in parsed.rows]
     file_scopes = sorted(set(scopes)) if feed.scope_field else [""]
     effective_submission = submitted_on or (parsed.reported_on if history else None) or received_at.date()
-    ingested_at = dt.datetime.now()
+    ingested_at = clock.now()
 
     con.execute("BEGIN TRANSACTION")
     try:

@@ -62,3 +62,10 @@ def deployment_dbt_vars() -> dict:
     generated files): the cadence overrides of `int_feed_due_periods`."""
     cadence = EMPLOYMENT_RELEASE_CADENCES[employment_release()]
     return {"feed_cadence_overrides": {"stats_employment": cadence}} if cadence != "quarterly" else {}
+
+
+def lock_timeout_seconds() -> float:
+    """How long a writing command waits for another one to finish (`SVCMON_LOCK_TIMEOUT`, seconds;
+    default one hour: a whole demo run fits)."""
+    return float(os.environ.get("SVCMON_LOCK_TIMEOUT") or 3600)
+

@@ -1,39 +1,114 @@
 """`svcmon`: the command line of the platform. Commands call into ingest/, expectations/,
-publish/ and the Dagster jobs; they hold no business rules of their own."""
+publish/ and the Dagster jobs; they hold no business rules of their own.
+
+How it talks (`orchestration/terminal.py`): one line per file, a progress bar per stage of long
+commands (`--verbose` shows Dagster's and dbt's logs instead), and a failing command ends with one
+line on stderr and a non-zero exit: 1 failed, 2 refused (bad input, nothing to do, unsafe),
+75 another run kept the home busy past `SVCMON_LOCK_TIMEOUT`. Every command that writes holds the
+home's writer lock (`orchestration/locks.py`) while it works.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
+import errno
+import json
 import shutil
 import time
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import track
-from rich.table import Table
-from rich.text import Text
 
-from ingest import landing, settings
+from ingest import clock, landing, settings
 from ingest.periods import PeriodError, validate_period
 from ingest.registry import month_range
-from orchestration.runs import execute_range
+from orchestration.locks import WriterBusy, writer_lock
+from orchestration.terminal import Out, Stages, dbt_output_to
+
+
+def _flags_show_as_flags() -> None:
+    """Typer's help shows `--quarterly <bool>`; a flag takes no value, so show none."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "svcmon_flags", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich.svcmon_flags = True
+    TyperOption.display_type_rich = display_type_rich
+
+
+_flags_show_as_flags()
+# Dagster's notices about its own beta parameters are for the developers, not the operator.
+warnings.filterwarnings("ignore", message=r".*is currently in (beta|preview)")
 
 app = typer.Typer(help="鹿城区服务业“十百千”监测数据平台 / Lucheng services-sector monitoring warehouse",
                   no_args_is_help=True, add_completion=False)
-console = Console()
 
 DEMO_FIRST, DEMO_LAST = "2023-01", "2024-12"
+DEMO_RECORD = "demo_files.json"  # sha256 of every file `svcmon demo` wrote into the inbox
+EXIT_FAILED, EXIT_REFUSED, EXIT_BUSY = 1, 2, 75
 PeriodOpt = Annotated[str | None, typer.Option("--period", help="YYYY-MM")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v",
+                                          help="显示 Dagster 与 dbt 的日志 / show Dagster's and dbt's logs")]
+NO_FEEDS = "未收到任何报表 / no feeds received"
 AsOfOpt = Annotated[str | None, typer.Option(
     "--as-of", help="判断报送情况的日期（默认今天）/ the day completeness is judged at, YYYY-MM-DD (default today)")]
-# A run whose files keep changing under it (a land between build and publication) is built again at
-# most this many times before the period is reported as not published.
+HistoryOpt = Annotated[bool, typer.Option(
+    "--history", help="载入历史数据：以各文件的填报日期为报送日期 / loading history: each file's 填报日期 is its "
+                      "submission date (otherwise a file is received when it is landed)")]
+# A period whose files change under it (a land between build and publication) is built again at
+# most this many times before it is reported as not published.
 MAX_REBUILDS = 2
+
+
+class Refused(Exception):
+    """A command refuses (exit 2) with this one-line message."""
+
+
+# --- one line per failure ------------------------------------------------------------------------
+
+def _disk_message(exc: OSError) -> str:
+    causes = {errno.ENOSPC: "磁盘已满 / disk full", errno.EROFS: "只读文件系统 / read-only file system",
+              errno.EACCES: "没有写权限 / permission denied", errno.EDQUOT: "超出磁盘配额 / disk quota exceeded"}
+    cause = causes.get(exc.errno, exc.strerror or type(exc).__name__)
+    where = exc.filename2 or exc.filename or settings.home()  # a copy names its target second
+    return f"无法写入 / cannot write {where}: {cause}"
+
+
+def _duckdb_message(exc: Exception) -> str:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"数仓无法写入 / the warehouse could not be written ({settings.warehouse_path()}): {first}"
+
+
+@contextmanager
+def _writing(out: Out) -> Iterator[None]:
+    """Hold the writer lock for the block; busy homes, full or read-only disks and refusals end
+    the command with one line."""
+    import duckdb
+
+    try:
+        with writer_lock(on_wait=out.line):
+            yield
+    except WriterBusy as exc:
+        out.fail(str(exc))
+        raise typer.Exit(EXIT_BUSY) from None
+    except Refused as exc:
+        out.fail(str(exc))
+        raise typer.Exit(EXIT_REFUSED) from None
+    except OSError as exc:
+        out.fail(_disk_message(exc))
+        raise typer.Exit(EXIT_FAILED) from None
+    except duckdb.IOException as exc:
+        out.fail(_duckdb_message(exc))
+        raise typer.Exit(EXIT_FAILED) from None
 
 
 def _check_period(value: str) -> str:
@@ -41,51 +116,70 @@ def _check_period(value: str) -> str:
     try:
         return validate_period(value)
     except PeriodError as exc:
-        console.print(str(exc), style="red", soft_wrap=True, markup=False, highlight=False)
-        raise typer.Exit(2) from None
+        Out().fail(str(exc))
+        raise typer.Exit(EXIT_REFUSED) from None
 
 
-def _as_of(value: str | None) -> dt.date:
-    """The run's as-of date (`--as-of`, default today), or exit 2 with one line."""
+def _date(value: str | None, option: str) -> dt.date | None:
+    """A YYYY-MM-DD option, or exit 2 with one line."""
     if value is None:
-        return dt.date.today()
+        return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        console.print(f"日期应为 YYYY-MM-DD / --as-of must be YYYY-MM-DD, got {value!r}", style="red",
-                      soft_wrap=True, markup=False, highlight=False)
-        raise typer.Exit(2) from None
+        Out().fail(f"日期应为 YYYY-MM-DD / {option} must be YYYY-MM-DD, got {value!r}")
+        raise typer.Exit(EXIT_REFUSED) from None
 
 
-def _periods(period: str | None, first: str | None, last: str | None) -> list[str]:
+def _as_of(value: str | None) -> dt.date:
+    """The run's as-of date (`--as-of`, default today in the deployment's zone): fixed once per run."""
+    return _date(value, "--as-of") or clock.today()
+
+
+def _validated(*periods: str | None) -> None:
+    """Refuse a malformed period before anything is opened."""
+    for value in periods:
+        if value:
+            _check_period(value)
+
+
+def _periods(period: str | None, first: str | None, last: str | None,
+             latest: Callable[[], str | None] | None = None) -> list[str]:
+    """The periods asked for; `--from` alone runs to `latest()` (the latest period with a file)."""
+    _validated(period, first, last)
     if period:
-        return [_check_period(period)]
+        return [period]
+    if first and not last and latest is not None:
+        return month_range(first, max(first, latest() or first))
     if first and last:
-        return month_range(_check_period(first), _check_period(last))
-    raise typer.BadParameter("请给出 --period 或 --from/--to / give --period or --from and --to")
+        return month_range(first, last)
+    raise typer.BadParameter("请给出 --period 或 --from [--to] / give --period or --from [and --to]")
 
 
-def dagster_instance():
-    from dagster import DagsterInstance
+def _latest_period() -> str | None:
+    from orchestration import status as status_queries
 
-    if not os.environ.get("DAGSTER_HOME"):
-        dagster_home = settings.home() / "dagster"
-        dagster_home.mkdir(parents=True, exist_ok=True)
-        config = dagster_home / "dagster.yaml"
-        if not config.exists():  # the machines are offline: no telemetry
-            config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-        os.environ["DAGSTER_HOME"] = str(dagster_home)
-    return DagsterInstance.get()
+    con = landing.connect()
+    try:
+        known = status_queries.known_periods(con)
+    finally:
+        con.close()
+    return known[-1] if known else None
 
 
-def _execute(job_name: str, first: str, last: str, as_of: dt.date | None = None):
-    from orchestration.dbt import AS_OF_TAG
+def _periods_with_data(periods: list[str]) -> set[str]:
+    """The periods with a file of their own (landing's current vintages)."""
+    con = landing.connect()
+    try:
+        if not con.table_exists("raw", "current_vintages"):
+            return set()
+        having = {p for (p,) in con.execute("SELECT DISTINCT period FROM raw.current_vintages").fetchall()}
+    finally:
+        con.close()
+    return set(periods) & having
 
-    tags = {AS_OF_TAG: as_of.isoformat()} if as_of else None
-    return execute_range(job_name, first, last, instance=dagster_instance(), tags=tags)
 
-
-def _touched_periods(periods: list[str]) -> list[str]:
+def _touched_periods(out: Out, periods: list[str]) -> list[str]:
     """The periods asked for, and every period a file not yet checked touches (its own, those that read
     it, the next one its checks compare with): a revised May re-checks and republishes June too."""
     from expectations import read_set
@@ -97,11 +191,12 @@ def _touched_periods(periods: list[str]) -> list[str]:
         con.close()
     extra = sorted(set(touched) - set(periods))
     if extra:
-        console.print(f"新文件还涉及 / new files also touch: {', '.join(extra)}")
+        out.line("新文件还涉及 / new files also touch:", ", ".join(extra))
     return sorted(set(periods) | set(touched))
 
 
 def _is_current(period: str) -> bool:
+    """Whether the period's marts were built from the vintages that are current now."""
     from expectations import read_set
 
     con = landing.connect()
@@ -111,34 +206,195 @@ def _is_current(period: str) -> bool:
         con.close()
 
 
-def _build(first: str, last: str, as_of: dt.date) -> None:
-    with console.status(f"构建数仓 / building the warehouse for {first}..{last} (dbt)…"):
-        build = _execute("build_job", first, last, as_of)
-    if not build.success:
-        console.print("[red]构建失败 / build failed; see the Dagster run logs[/red]")
-        raise typer.Exit(1)
+def _run_tags(as_of: dt.date) -> dict[str, str]:
+    from orchestration.dbt import AS_OF_TAG
+
+    return {AS_OF_TAG: as_of.isoformat()}
 
 
-def _publish(period: str, as_of: dt.date) -> bool:
-    """Check and publish one period; when files landed after its build, build it again first."""
-    for _attempt in range(MAX_REBUILDS + 1):
-        if _execute("publish_job", period, period).success:
-            return True
-        if _is_current(period):
-            return False  # the gate blocked it
-        console.print(f"{period}: 构建后有新文件落地，重新构建 / files landed after the build: building again")
-        _build(period, period, as_of)
-    return False
+# --- landing -------------------------------------------------------------------------------------
+
+STATUS_LABELS = {"accepted": ("接收 accepted", "green"), "rejected": ("退回 rejected", "red"),
+                 "duplicate": ("重复 duplicate", "dim"), "deferred": ("待下次 deferred", "yellow")}
 
 
-def _build_and_publish(periods: list[str], as_of: dt.date) -> dict[str, str]:
+def _land(out: Out, stages: Stages, *, stated: dt.date | Mapping[str, dt.date] | None = None,
+          history: bool = False) -> landing.LandingResults:
+    """Land every file of the inbox (before a build, so the run knows which periods they touch).
+    `stated` is one submission date for every file, or one per path relative to the inbox (the
+    demo's); `history` takes each file's 填报日期. The records beside the archive follow."""
+    from ingest import recovery
+
+    inbox = settings.inbox_path()
+    con = landing.connect()
+    try:
+        survey = landing.survey_inbox(inbox)
+        landing.clean_temporary_copies(settings.archive_path())
+        stages.start("landing", "落地 / landing files", total=len(survey.candidates))
+        results = landing.LandingResults(ignored=survey.ignored)
+        for path, feed_id in survey.candidates:
+            submitted = stated.get(path.relative_to(inbox).as_posix()) if isinstance(stated, Mapping) else stated
+            results.append(landing.land_file(con, path, feed_id, submitted_on=submitted, history=history,
+                                             inbox=inbox))
+            stages.advance("landing")
+        recovery.sync_all(con)
+        stages.finish("landing")
+    finally:
+        con.close()
+    return results
+
+
+def _print_landing(out: Out, results: landing.LandingResults, *, only_problems: bool = False) -> None:
+    """One line per file (status, period, feed, rows, the file name whole, the reason), one per
+    warning stored with an accepted file, one per inbox entry that is no submission; then the counts."""
+    for r in results:
+        if only_problems and r.status not in ("rejected", "deferred"):
+            continue
+        label, style = STATUS_LABELS[r.status]
+        pieces: list[tuple[object, str | None]] = [
+            (label, style), (f"  {r.period or '—'}  {r.feed_id or '—'}  {r.rows} 行  ", None), (r.file_name, "bold")]
+        if r.reason:
+            pieces.append((f"  {r.reason}", None))
+        out.styled(*pieces)
+    warned = [(r, w) for r in results if r.status == "accepted" for w in r.warnings]
+    for r, w in warned:
+        where = "  ".join(str(x) for x in (f"行 row {getattr(w, 'row', None) or '—'}",
+                                            f"列 column {getattr(w, 'column', None) or '—'}"))
+        out.styled(("警告 warning", "yellow"), ("  ", None), (r.file_name, "bold"), (f"  {where}  ", None), (w, None))
+    ignored = getattr(results, "ignored", [])
+    for item in ignored:
+        out.styled(("忽略 ignored", "dim"), ("  ", None), (item.file_name, "bold"), (f"  {item.reason}", None))
+    counts = {s: sum(r.status == s for r in results) for s in STATUS_LABELS}
+    out.line(f"接收 accepted {counts['accepted']} · 退回 rejected {counts['rejected']} · "
+             f"重复 duplicate {counts['duplicate']} · 待下次 deferred {counts['deferred']} · "
+             f"忽略 ignored {len(ignored)} · 警告 warnings {len(warned)}")
+
+
+@app.command()
+def land(
+    submitted_on: Annotated[str | None, typer.Option(help="所有文件的报送日期 / stated submission date (YYYY-MM-DD)")] = None,
+    history: HistoryOpt = False,
+) -> None:
+    """落地收件箱中的所有文件 / land every file present in the inbox."""
+    out = Out()
+    stated = _date(submitted_on, "--submitted-on")
+    with _writing(out), Stages(out) as stages:
+        results = _land(out, stages, stated=stated, history=history)
+    _print_landing(out, results)
+
+
+# --- build, check, publish -------------------------------------------------------------------------
+
+def _dbt_node_count() -> int | None:
+    """Nodes a full `dbt build` runs (models, seeds, snapshots, tests, unit tests): the dbt bar's total."""
+    from orchestration.dbt import dbt_project
+
+    try:
+        manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    kinds = {"model", "seed", "snapshot", "test"}
+    return sum(n.get("resource_type") in kinds for n in manifest.get("nodes", {}).values()) + len(
+        manifest.get("unit_tests", {}))
+
+
+def _blocked_line(period: str) -> str:
+    from expectations import gate, quality_report
+
+    con = landing.connect()
+    try:
+        verdict = gate.evaluate_gate(con, period)
+    finally:
+        con.close()
+    # Every blocking check, findings in the data before files missing or late.
+    checks = sorted(verdict.open_check_ids, key=lambda c: (".completeness." in c, c))
+    shown = "、".join(checks)
+    path = settings.reports_path() / "quality" / quality_report.report_file_name(period)
+    return f"{period} 未通过质量关 / blocked by {shown or '—'}; 质量报告 / quality report: {path}"
+
+
+def _gate_passes(period: str) -> bool:
+    from expectations import gate
+
+    con = landing.connect()
+    try:
+        return gate.evaluate_gate(con, period).passed
+    finally:
+        con.close()
+
+
+def _build_and_publish(out: Out, stages: Stages, periods: list[str], *, as_of: dt.date,
+                       verbose: bool) -> dict[str, str]:
     """Build once for the whole range, then check and publish each period on its own, so one
-    blocked month never holds back another. Returns period -> outcome."""
-    _build(periods[0], periods[-1], as_of)
-    outcomes = {}
-    for period in track(periods, description="质量审核与发布 / checks and publication", console=console):
-        outcomes[period] = "published" if _publish(period, as_of) else "blocked"
+    blocked month never holds back another. Returns period -> published | blocked | empty | failed;
+    prints one line for each period that did not publish."""
+    from orchestration import runs
+
+    outcomes = {p: "empty" for p in sorted(set(periods) - _periods_with_data(periods))}
+    for period in outcomes:
+        out.line(f"{period} {NO_FEEDS}", style="yellow")
+    todo = [p for p in periods if p not in outcomes]
+    if not todo:
+        return outcomes
+    instance = runs.instance()
+    stages.start("dbt", "dbt 模型 / dbt models", total=_dbt_node_count())
+    with dbt_output_to(stages, "dbt", verbose=verbose, estimated_total=_dbt_node_count()) as dbt_lines:
+        build = runs.execute_range("build_job", todo[0], todo[-1], instance=instance, verbose=verbose,
+                                   tags=_run_tags(as_of))
+    if not build.success:
+        stages.finish("dbt", note=" 失败 / failed")
+        details = "; ".join(dbt_lines.error_lines()) if dbt_lines else ""
+        raise _Failed(f"构建失败 / build failed: {runs.failure_message(build) or '—'}"
+                      + (f" ({details})" if details else "")
+                      + f"; dbt 日志 / dbt log: {settings.dbt_path() / 'logs' / 'dbt.log'}")
+    stages.finish("dbt")
+
+    stages.start("checks", "审核 / checks", total=len(todo))
+    stages.start("publication", "发布 / publication", total=len(todo))
+
+    def on_event(event, _record) -> None:
+        if event is not None and event.is_step_success and "check_results" in (event.step_key or ""):
+            stages.advance("checks")
+
+    for number, period in enumerate(todo, start=1):
+        with runs.listening(on_event):
+            run = _publish(stages, period, as_of=as_of, verbose=verbose)
+        stages.update("checks", number)
+        stages.update("publication", number)
+        if run.success:
+            outcomes[period] = "published"
+        elif not _gate_passes(period):
+            outcomes[period] = "blocked"
+            stages.note(_blocked_line(period))
+        else:
+            outcomes[period] = "failed"
+            stages.note(f"{period} 审核或发布失败 / checks or publication failed: {runs.failure_message(run) or '—'}")
+    stages.finish("checks")
+    stages.finish("publication")
     return outcomes
+
+
+def _publish(stages: Stages | None, period: str, *, as_of: dt.date, verbose: bool = False):
+    """Check and publish one period (the publish job's run); when files landed after its build, build
+    the period again first (at most MAX_REBUILDS times)."""
+    from orchestration import runs
+
+    instance = runs.instance()
+    for _attempt in range(MAX_REBUILDS):
+        run = runs.execute_range("publish_job", period, period, instance=instance, verbose=verbose)
+        if run.success or _is_current(period):
+            return run  # published, or the gate blocked it / it failed on the current files
+        if stages is not None:
+            stages.note(f"{period}: 构建后有新文件落地，重新构建 / files landed after the build: building again")
+        build = runs.execute_range("build_job", period, period, instance=instance, verbose=verbose,
+                                   tags=_run_tags(as_of))
+        if not build.success:
+            raise _Failed(f"构建失败 / build failed: {runs.failure_message(build) or '—'}")
+    return runs.execute_range("publish_job", period, period, instance=instance, verbose=verbose)
+
+
+class _Failed(Exception):
+    """A stage failed: the command ends with this one line and exit 1."""
 
 
 def _report_paths(run) -> list[Path]:
@@ -152,181 +408,28 @@ def _report_paths(run) -> list[Path]:
     return list(dict.fromkeys(paths))
 
 
-# Characters that would move the cursor, clear the screen or reorder text on the operator's
-# terminal: shown escaped (`\x1b`), never sent.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+def _write_reports(stages: Stages, ranges: list[tuple[str, str]], *, verbose: bool) -> list[Path]:
+    from orchestration import runs
 
-
-def plain(value: object, style: str = "") -> Text:
-    """User text (file names, cells, reasons) as it is: no Rich markup, control characters escaped."""
-    return Text(_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(value)), style=style)
-
-
-_LANDING_LABELS = {"accepted": ("接收 accepted", "green"), "rejected": ("退回 rejected", "red"),
-                   "duplicate": ("重复 duplicate", "dim"), "deferred": ("待下次 deferred", "yellow")}
-
-
-def _print_landing(results: list[landing.LandingResult], *, only_problems: bool = False,
-                   ignored: list[landing.IgnoredFile] | None = None) -> None:
-    """Every file judged, the warnings stored with the accepted ones and what the inbox holds that
-    is not a submission; user text printed as data (no markup, control characters escaped)."""
-    table = Table(title="落地结果 / landing")
-    for col in ("文件 file", "报表 feed", "状态 status", "期间 period", "行数 rows", "原因 reason"):
-        table.add_column(col, overflow="fold")
-    for r in results:
-        if only_problems and r.status not in ("rejected", "deferred"):
-            continue
-        label, style = _LANDING_LABELS[r.status]
-        table.add_row(plain(r.file_name), plain(r.feed_id or "—"), Text(label, style=style), r.period or "—",
-                      str(r.rows), plain(r.reason or ""))
-    console.print(table)
-    warned = [(r, w) for r in results if r.status == "accepted" for w in r.warnings]
-    if warned:
-        warnings = Table(title="文件警告（已随文件保存）/ file warnings (stored with the file)")
-        for col in ("文件 file", "行 row", "列 column", "说明 cause"):
-            warnings.add_column(col, overflow="fold")
-        for r, w in warned:
-            warnings.add_row(plain(r.file_name), str(getattr(w, "row", None) or "—"),
-                             plain(getattr(w, "column", None) or "—"), plain(w))
-        console.print(warnings)
-    ignored = ignored if ignored is not None else getattr(results, "ignored", [])
-    if ignored:
-        skipped = Table(title="已忽略（不是报送文件）/ ignored (not submissions)")
-        for col in ("文件 file", "原因 reason"):
-            skipped.add_column(col, overflow="fold")
-        for item in ignored:
-            skipped.add_row(plain(item.file_name), plain(item.reason))
-        console.print(skipped)
-    counts = {s: sum(r.status == s for r in results) for s in _LANDING_LABELS}
-    console.print(f"接收 accepted {counts['accepted']} · 退回 rejected {counts['rejected']} · "
-                  f"重复 duplicate {counts['duplicate']} · 待下次 deferred {counts['deferred']} · "
-                  f"忽略 ignored {len(ignored)} · 警告 warnings {len(warned)}", markup=False, highlight=False)
-
-
-def _stated_date(submitted_on: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(submitted_on) if submitted_on else None
-    except ValueError:
-        raise typer.BadParameter(f"日期应为 YYYY-MM-DD / date must be YYYY-MM-DD, got {submitted_on!r}") from None
-
-
-HistoryOpt = Annotated[bool, typer.Option(
-    "--history", help="载入历史数据：以各文件的填报日期为报送日期 / loading history: each file's 填报日期 is its "
-                      "submission date (otherwise a file is received when it is landed)")]
-
-
-def _land_inbox(stated: dt.date | Mapping[str, dt.date] | None = None, history: bool = False
-                ) -> landing.LandingResults:
-    """Land every file of the inbox (before a build, so the run knows which periods they touch).
-    `stated` is one submission date for every file, or one per path relative to the inbox (the
-    demo's); `history` takes each file's 填报日期. The records beside the archive follow."""
-    from ingest import recovery
-
-    con = landing.connect()
-    try:
-        inbox = settings.inbox_path()
-        survey = landing.survey_inbox(inbox)
-        landing.clean_temporary_copies(settings.archive_path())
-
-        def submitted(path: Path) -> dt.date | None:
-            if isinstance(stated, Mapping):
-                return stated.get(path.relative_to(inbox).as_posix())
-            return stated
-
-        results = landing.LandingResults(
-            (landing.land_file(con, p, f, submitted_on=submitted(p), history=history, inbox=inbox)
-             for p, f in track(survey.candidates, description="落地 / landing", console=console)),
-            ignored=survey.ignored)
-        recovery.sync_all(con)
-        return results
-    finally:
-        con.close()
-
-
-@app.command()
-def land(
-    submitted_on: Annotated[str | None, typer.Option(help="所有文件的报送日期 / stated submission date (YYYY-MM-DD)")] = None,
-    history: HistoryOpt = False,
-) -> None:
-    """落地收件箱中的所有文件 / land every file present in the inbox."""
-    _print_landing(_land_inbox(_stated_date(submitted_on), history))
-
-
-@app.command("demo-feeds")
-def demo_feeds(
-    first: Annotated[str, typer.Option("--from")] = DEMO_FIRST,
-    last: Annotated[str, typer.Option("--to")] = DEMO_LAST,
-    out: Annotated[Path | None, typer.Option(help="输出目录（默认收件箱）/ output folder, default the inbox")] = None,
-    seed: int = 7,
-    faults: Annotated[str, typer.Option(help="注入的错误 / faults, e.g. unit_slip,ytd_drop@2024-06")] = "",
-) -> None:
-    """生成演示报表 / write demo feeds for every due period."""
-    from demo import generate_demo_feeds
-
-    out = out or settings.inbox_path()
-    try:
-        manifest = generate_demo_feeds(out, _check_period(first), _check_period(last), seed=seed,
-                                       faults=[f for f in faults.split(",") if f])
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    console.print(f"写入 wrote {len(manifest.files)} files to {out}")
-
-
-@app.command()
-def demo(
-    faults: Annotated[str, typer.Option(help="注入的错误 / faults to inject")] = "",
-    seed: int = 7,
-    as_of: AsOfOpt = None,
-) -> None:
-    """一键演示：全新 $SVCMON_HOME，演示报表 2023-01..2024-12 → 数仓 → 质量关 → 发布 → 报告。"""
-    from demo import DemoManifest, generate_demo_feeds
-
-    as_of_date = _as_of(as_of)
-    started = time.perf_counter()
-    home = settings.home()
-    for part in ("warehouse.duckdb", "warehouse.duckdb.wal", "published.duckdb", "inbox", "archive",
-                 "reports", "published", "published_versions", "dagster"):
-        target = home / part
-        if target.is_symlink() or target.is_file():
-            target.unlink()
-        elif target.is_dir():
-            shutil.rmtree(target)
-    inbox = settings.inbox_path()
-    manifest: DemoManifest = generate_demo_feeds(inbox, DEMO_FIRST, DEMO_LAST, seed=seed,
-                                                 faults=[f for f in faults.split(",") if f])
-    stated = {f.path: dt.date.fromisoformat(f.submitted_on) for f in manifest.files}
-    results = _land_inbox(stated)
-    _print_landing(results, only_problems=True)
-    periods = month_range(DEMO_FIRST, DEMO_LAST)
-    outcomes = _build_and_publish(periods, as_of_date)
-    with console.status("报告 / reports…"):
-        paths = _write_demo_reports(periods)
-    _print_summary(periods, outcomes)
-    console.print(f"\n数仓 warehouse: {settings.warehouse_path()}\n分析副本 analyst copy: {settings.published_copy_path()}")
-    console.print(f"质量报告 quality reports: {settings.reports_path() / 'quality' / 'quality_index.html'}")
-    for p in paths:
-        console.print(f"报告 report: {p}")
-    console.print(f"用时 elapsed: {time.perf_counter() - started:.0f} s")
-
-
-def _write_demo_reports(periods: list[str]) -> list[Path]:
-    """The latest published month's brief and the last published quarter's bulletin."""
-    from publish import publication
-    from publish.labels import is_quarter_end
-
-    con = landing.connect()
-    try:
-        published = [p for p in periods if publication.latest_published_version(con, p) is not None]
-    finally:
-        con.close()
-    wanted = published[-1:] + [p for p in published if is_quarter_end(p)][-1:]
+    if not ranges:
+        return []
+    instance = runs.instance()
+    stages.start("reports", "报告 / reports", total=len(ranges))
     paths: list[Path] = []
-    for period in dict.fromkeys(wanted):
-        paths += _report_paths(_execute("report_job", period, period))
+    for first, last in ranges:
+        run = runs.execute_range("report_job", first, last, instance=instance, verbose=verbose)
+        if not run.success:
+            stages.finish("reports", note=" 失败 / failed")
+            raise _Failed(f"报告失败 / writing the reports failed: {runs.failure_message(run) or '—'}")
+        paths += _report_paths(run)
+        stages.advance("reports")
+    stages.finish("reports")
     return list(dict.fromkeys(paths))
 
 
-def _print_summary(periods: list[str], outcomes: dict[str, str]) -> None:
+def _print_summary(out: Out, periods: list[str], outcomes: dict[str, str]) -> None:
+    from rich.table import Table
+
     from orchestration import status as status_queries
 
     con = landing.connect()
@@ -335,82 +438,225 @@ def _print_summary(periods: list[str], outcomes: dict[str, str]) -> None:
     finally:
         con.close()
     table = Table(title="各期结果 / per period")
-    for col in ("期间", "绿", "黄", "红", "—", "质量关 gate", "版本 version", "质量报告 quality report"):
+    table.add_column("期间", no_wrap=True, min_width=7)
+    for col in ("绿", "黄", "红", "—", "质量关 gate", "版本 version"):
         table.add_column(col)
+    labels = {"published": "[green]通过[/green]", "blocked": "[red]未通过[/red]", "empty": "[yellow]无报表[/yellow]",
+              "failed": "[red]失败[/red]"}
     for r in rows:
-        gate_label = {"published": "[green]通过[/green]", "blocked": "[red]未通过[/red]"}.get(
-            outcomes.get(r["period"], ""), "—")
+        gate_label = labels.get(outcomes.get(r["period"], ""), "—")
         if r["gate_result"] == "overridden":
             gate_label = "[yellow]签字放行[/yellow]"
         table.add_row(r["period"], str(r["green"]), str(r["yellow"]), str(r["red"]), str(r["none"]), gate_label,
-                      f"v{r['version']}" if r["version"] else "—", r["quality_report"] or "—")
-    console.print(table)
+                      f"v{r['version']}" if r["version"] else "—")
+    out.console.print(table)
+
+
+def _end(out: Out, outcomes: dict[str, str], paths: list[Path]) -> None:
+    for path in paths:
+        out.line("报告 report:", path)
+    if any(v == "failed" for v in outcomes.values()):
+        out.fail("部分期间审核或发布失败，见上 / checks or publication failed for some periods, see above")
+        raise typer.Exit(EXIT_FAILED)
+    if any(v == "blocked" for v in outcomes.values()):
+        out.line("部分期间未通过质量关：见质量报告 / some periods are blocked: see the quality reports", style="yellow")
 
 
 @app.command()
 def run(
     period: PeriodOpt = None,
-    first: Annotated[str | None, typer.Option("--from")] = None,
-    last: Annotated[str | None, typer.Option("--to")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="YYYY-MM")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="YYYY-MM（默认最新一期 / default the latest period）")] = None,
     history: HistoryOpt = False,
     as_of: AsOfOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """落地、构建、审核并发布通过质量关的各期 / land, build, check and publish each period whose gate passes."""
-    asked = _periods(period, first, last)
+    out = Out(verbose=verbose)
+    if not (period or first):
+        raise typer.BadParameter("请给出 --period 或 --from [--to] / give --period or --from [and --to]")
+    _validated(period, first, last)
     as_of_date = _as_of(as_of)
-    _print_landing(_land_inbox(None, history=history), only_problems=True)
-    periods = _touched_periods(asked)
-    outcomes = _build_and_publish(periods, as_of_date)
-    published = [p for p, outcome in outcomes.items() if outcome == "published"]
-    paths: list[Path] = []
-    if published:
-        with console.status("报告 / reports…"):
-            paths = _report_paths(_execute("report_job", published[0], published[-1]))
-    _print_summary(periods, outcomes)
-    for path in paths:
-        console.print(f"报告 report: {path}")
-    if any(v == "blocked" for v in outcomes.values()):
-        console.print("[yellow]部分期间未通过质量关：见质量报告 / some periods are blocked: see the quality report[/yellow]")
+    with _writing(out):
+        try:
+            with Stages(out) as stages:
+                results = _land(out, stages, history=history)
+                _print_landing(out, results, only_problems=True)
+                periods = _touched_periods(out, _periods(period, first, last, latest=_latest_period))
+                outcomes = _build_and_publish(out, stages, periods, as_of=as_of_date, verbose=verbose)
+                published = [p for p, outcome in outcomes.items() if outcome == "published"]
+                paths = _write_reports(stages, [(min(published), max(published))] if published else [],
+                                       verbose=verbose)
+        except _Failed as exc:
+            out.fail(str(exc))
+            raise typer.Exit(EXIT_FAILED) from None
+    _print_summary(out, periods, outcomes)
+    _end(out, outcomes, paths)
 
+
+# --- the demo --------------------------------------------------------------------------------------
+
+def _demo_refusal(home: Path) -> str | None:
+    """Why `svcmon demo` must not clear this home: files in its register, inbox or archive it did
+    not write itself. None when the home holds only what a demo wrote (or nothing)."""
+    record = home / DEMO_RECORD
+    try:
+        ours = set(json.loads(record.read_text(encoding="utf-8"))["files"]) if record.exists() else set()
+    except (OSError, ValueError, KeyError):
+        ours = set()
+    found: dict[str, int] = {}
+    if settings.warehouse_path().exists():
+        from ingest.warehouse import connect as connect_warehouse
+
+        try:
+            con = connect_warehouse(settings.warehouse_path(), read_only=True)
+        except Exception as exc:  # an unreadable warehouse may hold anything
+            return f"{settings.warehouse_path()} 无法读取，演示不会清空它 / cannot be read ({exc}), the demo will not clear it"
+        try:
+            registered = ([sha for (sha,) in con.execute("SELECT file_sha256 FROM raw.file_register").fetchall()]
+                          if con.table_exists("raw", "file_register") else [])
+        finally:
+            con.close()
+        found["登记簿 register"] = sum(sha not in ours for sha in registered)
+    inbox = settings.inbox_path()
+    found["收件箱 inbox"] = sum(landing.sha256_of(p) not in ours for p, _feed in landing.scan_inbox(inbox))
+    archive = settings.archive_path()
+    archived = [p for p in archive.rglob("*") if p.is_file()] if archive.exists() else []
+    found["归档 archive"] = sum(p.name.split(".")[0] not in ours and landing.sha256_of(p) not in ours for p in archived)
+    foreign = {k: n for k, n in found.items() if n}
+    if not foreign:
+        return None
+    listed = ", ".join(f"{k} {n}" for k, n in foreign.items())
+    return (f"{home} 中有不是演示写入的数据（{listed} 个文件），演示会清空它们；请换一个 SVCMON_HOME 或加 --force / "
+            f"{home} holds data the demo did not write ({listed} files) and the demo would delete it: "
+            "use another SVCMON_HOME, or --force")
+
+
+@app.command("demo-feeds")
+def demo_feeds(
+    out_dir: Annotated[Path, typer.Option("--out", help="输出目录（不能省略，不写入收件箱）/ output folder (required)")],
+    first: Annotated[str, typer.Option("--from")] = DEMO_FIRST,
+    last: Annotated[str, typer.Option("--to")] = DEMO_LAST,
+    seed: int = 7,
+    faults: Annotated[str, typer.Option(help="注入的错误 / faults, e.g. unit_slip,ytd_drop@2024-06")] = "",
+) -> None:
+    """生成演示报表到指定目录 / write demo feeds for every due period into --out."""
+    from demo import generate_demo_feeds
+
+    out = Out()
+    try:
+        manifest = generate_demo_feeds(out_dir, _check_period(first), _check_period(last), seed=seed,
+                                       faults=[f for f in faults.split(",") if f])
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    except OSError as exc:
+        out.fail(_disk_message(exc))
+        raise typer.Exit(EXIT_FAILED) from None
+    out.line(f"写入 wrote {len(manifest.files)} files to", out_dir)
+
+
+@app.command()
+def demo(
+    faults: Annotated[str, typer.Option(help="注入的错误 / faults to inject")] = "",
+    seed: int = 7,
+    force: Annotated[bool, typer.Option("--force", help="清空含非演示数据的 $SVCMON_HOME / clear a home that holds "
+                                                        "data the demo did not write")] = False,
+    as_of: AsOfOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """一键演示：全新 $SVCMON_HOME，演示报表 2023-01..2024-12 → 数仓 → 质量关 → 发布 → 报告。"""
+    from demo import DemoManifest, generate_demo_feeds
+    from publish.labels import is_quarter_end
+
+    out = Out(verbose=verbose)
+    as_of_date = _as_of(as_of)
+    started = time.perf_counter()
+    home = settings.home()
+    with _writing(out):
+        refusal = None if force else _demo_refusal(home)
+        if refusal:
+            raise Refused(refusal)
+        for part in ("warehouse.duckdb", "warehouse.duckdb.wal", "published.duckdb", "inbox", "archive",
+                     "reports", "published", "published_versions", "dagster", DEMO_RECORD):
+            target = home / part
+            if target.is_symlink() or target.is_file():  # the analysts' copy is a link to its version
+                target.unlink()
+            elif target.is_dir():
+                shutil.rmtree(target)
+        inbox = settings.inbox_path()
+        manifest: DemoManifest = generate_demo_feeds(inbox, DEMO_FIRST, DEMO_LAST, seed=seed,
+                                                     faults=[f for f in faults.split(",") if f])
+        (home / DEMO_RECORD).write_text(json.dumps(
+            {"files": sorted(landing.sha256_of(p) for p, _feed in landing.scan_inbox(inbox))}), encoding="utf-8")
+        stated = {f.path: dt.date.fromisoformat(f.submitted_on) for f in manifest.files}
+        try:
+            with Stages(out) as stages:
+                results = _land(out, stages, stated=stated)
+                _print_landing(out, results, only_problems=True)
+                periods = month_range(DEMO_FIRST, DEMO_LAST)
+                outcomes = _build_and_publish(out, stages, periods, as_of=as_of_date, verbose=verbose)
+                published = [p for p in periods if outcomes.get(p) == "published"]
+                wanted = list(dict.fromkeys(published[-1:] + [p for p in published if is_quarter_end(p)][-1:]))
+                paths = _write_reports(stages, [(p, p) for p in wanted], verbose=verbose)
+        except _Failed as exc:
+            out.fail(str(exc))
+            raise typer.Exit(EXIT_FAILED) from None
+    _print_summary(out, periods, outcomes)
+    out.line("数仓 warehouse:", settings.warehouse_path())
+    out.line("分析副本 analyst copy:", settings.published_copy_path())
+    out.line("质量报告 quality reports:", settings.reports_path() / "quality" / "quality_index.html")
+    _end(out, outcomes, paths)
+    out.line(f"用时 elapsed: {time.perf_counter() - started:.0f} s")
+
+
+# --- status, quality, sign-off -----------------------------------------------------------------
 
 @app.command()
 def status(
     period: PeriodOpt = None,
-    first: Annotated[str | None, typer.Option("--from")] = None,
-    last: Annotated[str | None, typer.Option("--to")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="YYYY-MM")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="YYYY-MM（默认最新一期 / default the latest period）")] = None,
 ) -> None:
     """各期状态：报表接收/迟报/退回、审核、发布 / per period: feeds, checks, publication."""
+    from rich.table import Table
+
     from orchestration import status as status_queries
 
-    asked = _periods(period, first, last) if (period or (first and last)) else None
-    _ensure_completeness_model()
-    con = landing.connect()
-    try:
-        periods = asked if asked is not None else status_queries.known_periods(con)
-        rows = status_queries.status_rows(con, periods)
-    finally:
-        con.close()
+    out = Out()
+    _validated(period, first, last)
+    with _writing(out):  # status may build the completeness model; it never reads a half-written warehouse
+        asked = _periods(period, first, last, latest=_latest_period) if (period or first) else None
+        _ensure_completeness_model(out)
+        con = landing.connect()
+        try:
+            periods = asked if asked is not None else status_queries.known_periods(con)
+            rows = status_queries.status_rows(con, periods)
+        finally:
+            con.close()
     as_of = next((r["as_of"] for r in rows if r["as_of"]), None)
     table = Table(title="平台状态 / status" + (f"（报送情况按 {as_of} 判断 / files judged at {as_of}）" if as_of else ""))
-    for col in ("期间", "已收 received", "迟报 late", "缺报 missing", "退回 rejected", "错误 errors",
-                "警告 warnings", "发布 published"):
+    table.add_column("期间", no_wrap=True, min_width=7)
+    for col in ("已收 received", "迟报 late", "缺报 missing", "退回 rejected", "错误 errors", "警告 warnings",
+                "发布 published"):
         table.add_column(col)
     for r in rows:
         table.add_row(r["period"], str(r["received"]), _flag(r["late"], "yellow"), _flag(r["missing"], "red"),
                       _flag(r["rejected"], "red"), _flag(r["errors"], "red"), _flag(r["warnings"], "yellow"),
                       r["published"] or "—")
-    console.print(table)
+    out.console.print(table)
     # Which departments: the same rows as the quality report's 报送完整性 section.
     for r in rows:
+        if not r["received"] and not r["rejected"]:
+            out.line(f"{r['period']} {NO_FEEDS}", style="yellow")
         if r["late_departments"]:
-            console.print(Text(f"{r['period']} 迟报 late: ").append(plain("、".join(r["late_departments"]), "yellow")))
+            out.styled((f"{r['period']} 迟报 late: ", None), ("、".join(r["late_departments"]), "yellow"))
             for arrival in r.get("late_arrivals", []):
-                console.print(plain(f"  {arrival}"))
+                out.line(f"  {arrival}")
         if r["missing_departments"]:
-            console.print(Text(f"{r['period']} 缺报 missing: ").append(plain("、".join(r["missing_departments"]), "red")))
+            out.styled((f"{r['period']} 缺报 missing: ", None), ("、".join(r["missing_departments"]), "red"))
 
 
-def _ensure_completeness_model() -> None:
+def _ensure_completeness_model(out: Out) -> None:
     """Status reads the completeness model (dbt). A warehouse that has only been landed into has
     none yet: build it (with the seeds and views it reads) once; afterwards, being a view, it
     shows every file as soon as it is landed."""
@@ -424,13 +670,14 @@ def _ensure_completeness_model() -> None:
         con.close()
     from orchestration.dbt import run_dbt_process
 
-    with console.status("构建报送情况 / building the completeness model (dbt)…"):
+    with out.console.status("构建报送情况 / building the completeness model (dbt)…"):
         process = run_dbt_process(settings.warehouse_path(), "build", "--quiet", "--select", "+fct_feed_completeness",
                                   "--resource-type", "seed", "--resource-type", "model",
                                   work=settings.dbt_path() / "status")
     if process.returncode != 0:
-        console.print(f"[red]构建报送情况失败 / building the completeness model failed[/red]\n{process.stdout[-2000:]}")
-        raise typer.Exit(1)
+        out.fail(f"构建报送情况失败 / building the completeness model failed; dbt 日志 / dbt log: "
+                 f"{settings.dbt_path() / 'status' / 'logs' / 'dbt.log'}")
+        raise typer.Exit(EXIT_FAILED)
 
 
 def _flag(n: int, colour: str) -> str:
@@ -442,36 +689,60 @@ def signoff(
     period: Annotated[str, typer.Option("--period", help="YYYY-MM")],
     by: Annotated[str, typer.Option("--by", help="签字人 / statistician's name")],
     reason: Annotated[str, typer.Option("--reason", help="理由 / reason")],
-    override: Annotated[list[str] | None, typer.Option("--override", help="放行的检查 / check id to override")] = None,
+    override: Annotated[list[str] | None, typer.Option("--override", help="放行的错误级审核 / error check id to override")] = None,
+    acknowledge: Annotated[str | None, typer.Option("--acknowledge", help="确认的提示 / warning check id to "
+                                                                          "acknowledge (审核说明)")] = None,
+    key: Annotated[list[str] | None, typer.Option("--key", help="确认的行键（见质量报告；省略=全部）/ row key(s) "
+                                                                "from the quality report; none = every failing row")] = None,
 ) -> None:
-    """统计人员签字（可放行阻断检查）/ record a statistician's review, optionally overriding checks."""
-    from expectations import gate
+    """统计人员签字：复核、放行阻断检查、确认提示 / a statistician's review, overrides of blocking checks,
+    acknowledgements of warnings."""
+    from expectations import acknowledgements, gate, quality_report, read_set
 
+    out = Out()
     period = _check_period(period)
-    con = landing.connect()
-    try:
-        gate.record_signoff(con, period, by, reason, list(override or []))
-        from ingest import recovery
-
-        recovery.sync_all(con)
-    except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    finally:
-        con.close()
-    console.print(f"已记录签字 / sign-off recorded for {period} by {by}")
-    if override:
-        from expectations import read_set
-
+    if key and not acknowledge:
+        raise typer.BadParameter("--key 须与 --acknowledge 一起用 / --key goes with --acknowledge")
+    with _writing(out):
+        if not _periods_with_data([period]):
+            raise Refused(f"{period} {NO_FEEDS}：无可签字 / nothing to sign off")
         con = landing.connect()
         try:
-            as_of = read_set.captured_as_of(con, period) or dt.date.today()
+            if acknowledge:
+                verdict = gate.evaluate_gate(con, period)
+                added = acknowledgements.acknowledge(
+                    con, period, acknowledge, by, reason, key, verdict.warnings,
+                    errors={r.check_id: r for r in verdict.blocking})
+                out.line(f"已确认 / acknowledged {added} 行 rows of {acknowledge} in {period} by", by)
+            if override or not acknowledge:
+                gate.record_signoff(con, period, by, reason, list(override or []))
+                out.line(f"已记录签字 / sign-off recorded for {period} by", by)
+            from ingest import recovery
+
+            recovery.sync_all(con)
+            report = quality_report.write_quality_report(con, period, settings.reports_path() / "quality")
+            as_of = read_set.captured_as_of(con, period) or clock.today()
+        except ValueError as exc:
+            raise Refused(str(exc)) from None
         finally:
             con.close()
-        console.print("重新发布 / publishing with the override…")
-        # A corrected file landed since the build: the marts are built again before publishing.
-        published = _publish(period, as_of)
-        console.print("已发布 published" if published else "[red]仍未通过 still blocked[/red]")
+        out.line("质量报告 quality report:", report)
+        if override:
+            from orchestration import runs
+
+            out.line("重新发布 / publishing with the override…")
+            # A corrected file landed since the build: the period is built again before publishing.
+            try:
+                outcome = _publish(None, period, as_of=as_of)
+            except _Failed as exc:
+                out.fail(str(exc))
+                raise typer.Exit(EXIT_FAILED) from None
+            if outcome.success:
+                out.line("已发布 published", style="green")
+            else:
+                out.fail(_blocked_line(period) if not _gate_passes(period) else
+                         f"发布失败 / publication failed: {runs.failure_message(outcome) or '—'}")
+                raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()
@@ -479,16 +750,22 @@ def quality(period: Annotated[str, typer.Option("--period", help="YYYY-MM")]) ->
     """写出质量报告 / write the quality report of a period and print its path."""
     from expectations import quality_report, runner
 
+    out = Out()
     period = _check_period(period)
-    con = landing.connect()
-    try:
-        runner.run_checks(con, [period])
-        path = quality_report.write_quality_report(con, period, settings.reports_path() / "quality")
-        quality_report.write_quality_index(con, settings.reports_path() / "quality")
-    finally:
-        con.close()
-    console.print(str(path))
+    with _writing(out):
+        if not _periods_with_data([period]):
+            out.line(f"{period} {NO_FEEDS}", style="yellow")
+        con = landing.connect()
+        try:
+            runner.run_checks(con, [period])
+            path = quality_report.write_quality_report(con, period, settings.reports_path() / "quality")
+            quality_report.write_quality_index(con, settings.reports_path() / "quality")
+        finally:
+            con.close()
+    out.line(path)
 
+
+# --- what people read ------------------------------------------------------------------------
 
 @app.command()
 def report(
@@ -498,39 +775,41 @@ def report(
     """月度专报（或季度通报）/ write the monthly brief (or quarterly bulletin) of a published period."""
     from publish import reports
 
+    out = Out()
     period = _check_period(period)
-    con = landing.connect()
-    try:
-        paths = reports.write_reports(con, period, settings.reports_path(), quarterly=quarterly)
-    except (reports.ReportRefused, reports.MissingProgram) as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    finally:
-        con.close()
+    with _writing(out):
+        con = landing.connect()
+        try:
+            paths = reports.write_reports(con, period, settings.reports_path(), quarterly=quarterly)
+        except (reports.ReportRefused, reports.MissingProgram) as exc:
+            raise Refused(str(exc)) from None
+        finally:
+            con.close()
     for p in paths:
-        console.print(str(p))
+        out.line(p)
 
 
 @app.command()
 def export(
     period: Annotated[str, typer.Option("--period", help="YYYY-MM")],
     table: Annotated[str, typer.Option("--table", help="indicators|projects|tasks|scorecard|supervision|industry")],
-    out: Annotated[Path | None, typer.Option(help="输出文件 / output .xlsx")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="输出文件 / output .xlsx")] = None,
 ) -> None:
     """导出 Excel 表 / export a published table to Excel for departments."""
     from publish import excel, reports
 
+    out = Out()
     period = _check_period(period)
-    out = out or settings.reports_path() / "exports" / f"{table}_{period}.xlsx"
-    con = landing.connect()
-    try:
-        path = excel.export_table(con, period, table, out)
-    except (reports.ReportRefused, ValueError) as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    finally:
-        con.close()
-    console.print(str(path))
+    target = out_file or settings.reports_path() / "exports" / f"{table}_{period}.xlsx"
+    with _writing(out):
+        con = landing.connect()
+        try:
+            path = excel.export_table(con, period, table, target)
+        except (reports.ReportRefused, ValueError) as exc:
+            raise Refused(str(exc)) from None
+        finally:
+            con.close()
+    out.line(path)
 
 
 @app.command()
@@ -540,13 +819,59 @@ def rebuild(
     all_versions: Annotated[bool, typer.Option(
         "--all", help="从归档与记录文件重建全部版本（数仓丢失时恢复）/ every version, from the archive and its "
                       "records alone (recovers a lost warehouse)")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """从归档重建已发布版本并比对 / rebuild published versions from the archive and compare."""
-    from orchestration.rebuild import rebuild_all, rebuild_version
+    from orchestration.rebuild import rebuild_version
 
+    out = Out(verbose=verbose)
     if all_versions:
-        with console.status("从归档重建全部版本 / rebuilding every version from the archive (dbt)…"):
-            result = rebuild_all()
+        _rebuild_all(out)
+        return
+    if period is None or version is None:
+        raise typer.BadParameter("请给出 --period 与 --version，或 --all / give --period and --version, or --all")
+    period = _check_period(period)
+    target = settings.home() / "rebuild" / f"{period}_v{version}"
+    with _writing(out):
+        if target.exists():
+            shutil.rmtree(target)
+        con = landing.connect()
+        try:
+            with Stages(out) as stages:
+                stages.start("rebuild", "从归档重建 / rebuilding from the archive (landing, dbt, compare)")
+                result = rebuild_version(con, period, version, target)
+                stages.finish("rebuild")
+        except ValueError as exc:
+            raise Refused(str(exc)) from None
+        except RuntimeError as exc:
+            out.fail(" ".join(str(exc).split())[:500] if not verbose else str(exc))
+            raise typer.Exit(EXIT_FAILED) from None
+        finally:
+            con.close()
+    if result.identical:
+        out.styled(("一致 identical", "green"), (f": {result.compared_rows} rows of {period} v{version} rebuilt in ", None),
+                   (result.rebuilt_warehouse, None))
+    else:
+        out.fail(f"不一致 differs: {result.differing_marts}")
+        raise typer.Exit(EXIT_FAILED)
+
+
+
+def _rebuild_all(out: Out) -> None:
+    """Every published version from the archive and the records beside it: compared with the
+    warehouse, or installed as the warehouse when it is lost."""
+    from orchestration.rebuild import rebuild_all
+
+    with _writing(out):
+        with Stages(out) as stages:
+            stages.start("rebuild", "从归档重建全部版本 / rebuilding every version from the archive (dbt)")
+            try:
+                result = rebuild_all()
+            except RuntimeError as exc:
+                stages.finish("rebuild", note=" 失败 / failed")
+                out.fail(" ".join(str(exc).split())[:500] if not out.verbose else str(exc))
+                raise typer.Exit(EXIT_FAILED) from None
+            stages.finish("rebuild")
         if result.installed:
             from publish import analyst_copy
 
@@ -555,34 +880,15 @@ def rebuild(
                 analyst_copy.write_analyst_copy(con, settings.home())
             finally:
                 con.close()
-            console.print(f"[green]已恢复 recovered[/green]: {len(result.versions)} versions "
-                          f"({result.builds} builds) into {result.warehouse}")
-        elif result.identical:
-            console.print(f"[green]一致 identical[/green]: {len(result.versions)} versions, "
-                          f"{result.compared_rows} rows ({result.builds} builds)")
-        else:
-            console.print(f"[red]不一致 differs[/red]: {result.differing_tables}")
-            raise typer.Exit(1)
-        return
-    if period is None or version is None:
-        raise typer.BadParameter("请给出 --period 与 --version，或 --all / give --period and --version, or --all")
-    period = _check_period(period)
-    target = settings.home() / "rebuild" / f"{period}_v{version}"
-    con = landing.connect()
-    try:
-        with console.status("从归档重建 / rebuilding from the archive (dbt)…"):
-            result = rebuild_version(con, period, version, target)
-    except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    finally:
-        con.close()
+            out.styled(("已恢复 recovered", "green"), (f": {len(result.versions)} versions ({result.builds} builds) "
+                                                     f"into {result.warehouse}", None))
+            return
     if result.identical:
-        console.print(f"[green]一致 identical[/green]: {result.compared_rows} rows of {period} v{version} "
-                      f"rebuilt in {result.rebuilt_warehouse}")
+        out.styled(("一致 identical", "green"), (f": {len(result.versions)} versions, {result.compared_rows} rows "
+                                               f"({result.builds} builds)", None))
     else:
-        console.print(f"[red]不一致 differs[/red]: {result.differing_marts}")
-        raise typer.Exit(1)
+        out.fail(f"不一致 differs: {result.differing_tables}")
+        raise typer.Exit(EXIT_FAILED)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from dagster_dbt import DagsterDbtTranslator, DbtProject
 
-from ingest import settings
+from ingest import clock, settings
 
 if TYPE_CHECKING:
     from dagster import AssetExecutionContext
@@ -126,7 +126,7 @@ def run_as_of(context: AssetExecutionContext) -> dt.date:
         return dt.date.fromisoformat(tag)
     record = context.instance.get_run_record_by_id(context.run_id)
     created = record.create_timestamp if record is not None else dt.datetime.now(dt.UTC)
-    return created.astimezone().date()
+    return created.astimezone(clock.timezone()).date()  # today in the deployment's zone
 
 
 def dbt_vars(as_of: dt.date, first: str | None = None, last: str | None = None) -> dict[str, str]:

@@ -8,8 +8,10 @@ from dagster import (
     SensorEvaluationContext,
     SkipReason,
     build_schedule_from_partitioned_job,
+    colored_console_logger,
     define_asset_job,
     in_process_executor,
+    logger,
     sensor,
 )
 from dagster_dbt import DbtCliResource
@@ -21,38 +23,52 @@ from orchestration.assets.publish import PUBLICATION_KEY, REPORTS_KEY, publicati
 from orchestration.assets.quality import QUALITY_KEY, quality_check_results
 from orchestration.dbt import DBT_EXECUTABLE, dbt_project
 from orchestration.resources import WarehouseResource
+from orchestration.runs import WRITER_TAG, progress_logger_fn
+
+# Every job writes the warehouse: the instance's run queue lets one run with this tag run at a time
+# (orchestration/runs.py writes the limit into dagster.yaml).
+WRITES = {WRITER_TAG: "warehouse"}
 
 BUILD_GROUPS = ("ingest", "staging", "marts")
 
 build_job = define_asset_job(
     "build_job",
+    tags=WRITES,
     selection=AssetSelection.groups(*BUILD_GROUPS),
     description="落地、dbt 构建 / land every new inbox file and build the warehouse for a range of months",
 )
 publish_job = define_asset_job(
     "publish_job",
+    tags=WRITES,
     selection=AssetSelection.assets(QUALITY_KEY, PUBLICATION_KEY),
     description="质量关与发布 / quality checks, the gate and publication for one month",
 )
 report_job = define_asset_job(
     "report_job",
+    tags=WRITES,
     selection=AssetSelection.assets(REPORTS_KEY),
     description="月度专报、季度通报 / briefs and bulletins of published months",
 )
 monthly_job = define_asset_job(
     "monthly_publication_job",
+    tags=WRITES,
     selection=AssetSelection.all(),
     description="一个月的全流程 / land, build, check, publish and report one month",
 )
 
 # After the statistics due date (20th) of the next month: the month's publication.
+# In the partitions' zone, Asia/Shanghai (orchestration/partitions.py).
 monthly_schedule = build_schedule_from_partitioned_job(monthly_job, day_of_month=21, hour_of_day=6)
 
 
 @sensor(job=monthly_job, minimum_interval_seconds=60, description="收件箱新文件 / new stable files in the inbox")
 def inbox_sensor(context: SensorEvaluationContext):
-    """Starts a run for every period a new, stable file touches."""
-    periods, cursor = inbox_watch.new_periods(context.cursor)
+    """Starts a run for every period a new, stable file touches; files already in the register
+    (landed or rejected before the sensor was turned on) start nothing."""
+    try:
+        periods, cursor = inbox_watch.new_periods(context.cursor)
+    except inbox_watch.WarehouseBusy as busy:
+        return SkipReason(str(busy))
     context.update_cursor(cursor)
     if not periods:
         return SkipReason("no new stable files")
@@ -72,4 +88,8 @@ defs = Definitions(
     },
     # DuckDB allows one writer: steps run one after another in one process.
     executor=in_process_executor,
+    # The CLI adds `svcmon_progress` to its runs' config (its progress bars); runs from the UI or the
+    # daemon configure no logger and get Dagster's default console log.
+    loggers={"console": colored_console_logger,
+             "svcmon_progress": logger(description="svcmon CLI progress")(progress_logger_fn)},
 )

@@ -8,6 +8,8 @@ through a link out of the inbox. The periods a file touches are its own and ever
 period whose read set reads it, or the next period its cross-period checks compare it with
 (`expectations.read_set.periods_touched`, asked of the warehouse read-only; when the warehouse
 cannot be opened, e.g. a run is writing it, the file's own period).
+The first cursor is the file register: turning the sensor on over a populated inbox starts
+nothing for files already landed (or rejected).
 """
 
 from __future__ import annotations
@@ -20,8 +22,30 @@ from expectations import read_set
 from ingest import landing, settings, warehouse
 from ingest.errors import FeedRejection
 from ingest.isolation import read_isolated
+from ingest.warehouse import connect as connect_warehouse
 
 STABLE_SECONDS = 10.0
+
+
+class WarehouseBusy(Exception):
+    """The register could not be read now (a writer holds the warehouse): try at the next tick."""
+
+
+def registered_files(warehouse: Path | None = None) -> list[str]:
+    """sha256 of every file the register has judged (accepted or rejected)."""
+    path = warehouse or settings.warehouse_path()
+    if not path.exists():
+        return []
+    try:
+        con = connect_warehouse(path, read_only=True)
+    except Exception as exc:  # DuckDB refuses a reader while another process writes
+        raise WarehouseBusy(f"数仓正被写入，下次再查 / the warehouse is being written; next tick ({exc})") from None
+    try:
+        if not con.table_exists("raw", "file_register"):
+            return []
+        return [sha for (sha,) in con.execute("SELECT DISTINCT file_sha256 FROM raw.file_register ORDER BY 1").fetchall()]
+    finally:
+        con.close()
 
 
 def stable_files(inbox: Path, now: float | None = None) -> list[tuple[Path, str | None]]:
@@ -33,7 +57,7 @@ def stable_files(inbox: Path, now: float | None = None) -> list[tuple[Path, str 
 def new_periods(cursor: str | None, inbox: Path | None = None, now: float | None = None
                 ) -> tuple[list[tuple[str, str]], str]:
     """[(period, file sha prefix)] for new stable files, and the cursor to store."""
-    seen: list[str] = json.loads(cursor) if cursor else []
+    seen: list[str] = json.loads(cursor) if cursor else registered_files()
     known = set(seen)
     touched: dict[str, str] = {}
     inbox = inbox or settings.inbox_path()

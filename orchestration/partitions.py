@@ -2,6 +2,10 @@
 
 from dagster import BackfillPolicy, MonthlyPartitionsDefinition
 
-monthly_partitions = MonthlyPartitionsDefinition(start_date="2023-01", fmt="%Y-%m", end_offset=0)
+from ingest.clock import DEFAULT_TIMEZONE
+
+# Months begin and the monthly schedule fires in the deployment's zone, not the server's.
+monthly_partitions = MonthlyPartitionsDefinition(start_date="2023-01", fmt="%Y-%m", end_offset=0,
+                                                 timezone=DEFAULT_TIMEZONE)
 # A backfill of many months is one run (one dbt invocation), not one per month.
 single_run = BackfillPolicy.single_run()

@@ -1,14 +1,112 @@
-"""Running a job of the code location over a range of months, in this process."""
+"""Running a job of the code location over a range of months, in this process, on the instance
+the CLI and the Dagster UI share.
+
+The instance lives in `$DAGSTER_HOME` (default `$SVCMON_HOME/dagster`, whose `dagster.yaml`
+svcmon writes): runs the daemon launches (schedule, sensor, the UI's launch button) queue so
+that at most one run carrying the writer tag is in progress; the CLI's in-process runs bypass
+that queue and, like every run, take the home's writer lock (`orchestration/locks.py`). Every run
+records its process (`svcmon/pid`); a run left STARTED by a process that no longer exists (a kill,
+a power cut) is marked failed the next time the CLI or a run opens the instance.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from ingest import settings
 
 if TYPE_CHECKING:  # the CLI's light commands need not import Dagster
     from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
-# The console shows warnings and errors; the full log stays in the Dagster instance.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+WRITER_TAG = "svcmon/writer"  # every job writes the warehouse: one such run in progress at a time
+PID_TAG = "svcmon/pid"  # "<pid>:<process start time>" of the process executing the run
+
+INSTANCE_SETTINGS: dict[str, Any] = {
+    "telemetry": {"enabled": False},  # the machines are offline
+    "concurrency": {"runs": {"tag_concurrency_limits": [{"key": WRITER_TAG, "limit": 1}]}},
+    # The daemon notices run workers that died and fails their runs.
+    "run_monitoring": {"enabled": True, "poll_interval_seconds": 30},
+}
+
+
+def ensure_instance_config(dagster_home: Path) -> Path:
+    """`dagster.yaml` with svcmon's settings; keys an operator set already are kept."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    path = dagster_home / "dagster.yaml"
+    current = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+    wanted = {**INSTANCE_SETTINGS, **current}
+    if wanted != current or not path.exists():
+        path.write_text(yaml.safe_dump(wanted, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+_set_here: str | None = None  # the DAGSTER_HOME this process chose (not an operator's)
+
+
+def dagster_home() -> Path:
+    """`$DAGSTER_HOME` when an operator set it, else `$SVCMON_HOME/dagster`, which is then set
+    for this process (and followed if the home changes) so the runs it starts and the UI started
+    from it (`dagster dev`) share one instance. `python -m orchestration.runs` writes its
+    `dagster.yaml` and prints the folder."""
+    global _set_here
+    given = os.environ.get("DAGSTER_HOME")
+    if given and given != _set_here:
+        home = Path(given)
+    else:
+        home = settings.home() / "dagster"
+        os.environ["DAGSTER_HOME"] = _set_here = str(home)
+    ensure_instance_config(home)  # adds svcmon's settings (the writer queue) to any instance it runs on
+    return home
+
+
+def instance() -> DagsterInstance:
+    from dagster import DagsterInstance
+
+    dagster_home()
+    opened = DagsterInstance.get()
+    mark_dead_runs_failed(opened)
+    return opened
+
+
+def process_tag() -> str:
+    import psutil
+
+    return f"{os.getpid()}:{psutil.Process(os.getpid()).create_time():.2f}"
+
+
+def _process_alive(tag: str) -> bool:
+    import psutil
+
+    pid, _, started = tag.partition(":")
+    try:
+        process = psutil.Process(int(pid))
+        return not started or abs(process.create_time() - float(started)) < 1.0
+    except (ValueError, psutil.NoSuchProcess, psutil.ZombieProcess):
+        return False
+    except psutil.AccessDenied:
+        return True
+
+
+def mark_dead_runs_failed(instance: DagsterInstance) -> list[str]:
+    """Fail every run still STARTING/STARTED whose recorded process is gone; returns their ids."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    failed = []
+    for run in instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTING, DagsterRunStatus.STARTED])):
+        tag = run.tags.get(PID_TAG)
+        if tag and not _process_alive(tag):
+            instance.report_run_failed(
+                run, message=f"运行进程已终止 / the process running this run (pid {tag.split(':')[0]}) ended "
+                             "without finishing it (killed or crashed)")
+            failed.append(run.run_id)
+    return failed
 
 
 def load_definitions() -> Definitions:
@@ -22,11 +120,66 @@ def load_definitions() -> Definitions:
     return defs
 
 
+# --- what the CLI sees of an in-process run ----------------------------------------------------
+
+RunListener = Callable[[Any, logging.LogRecord], None]  # (DagsterEvent | None, record)
+_listeners: list[RunListener] = []
+
+
+def progress_logger_fn(init_context) -> logging.Logger:
+    """A Dagster logger handing every event of the run to the listeners the CLI registered
+    (`listening`): step starts and ends drive its progress bars."""
+
+    class Forward(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            meta = getattr(record, "dagster_meta", {}) or {}
+            for listener in list(_listeners):
+                listener(meta.get("dagster_event"), record)
+
+    log = logging.Logger("svcmon_progress", level=logging.DEBUG)
+    log.addHandler(Forward())
+    return log
+
+
+@contextmanager
+def listening(listener: RunListener) -> Iterator[None]:
+    _listeners.append(listener)
+    try:
+        yield
+    finally:
+        _listeners.remove(listener)
+
+
+def run_config(*, verbose: bool) -> dict:
+    """Verbose: Dagster's console log at INFO. Otherwise the console logger stays silent (the CLI
+    prints progress and one line per outcome); the full log stays in the instance either way."""
+    return {"loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}},
+                        "svcmon_progress": {}}}
+
+
 def execute_range(job_name: str, first: str, last: str, *, instance: DagsterInstance,
-                  quiet: bool = True, tags: dict[str, str] | None = None) -> ExecuteInProcessResult:
+                  verbose: bool = False, tags: dict[str, str] | None = None) -> ExecuteInProcessResult:
     """One run of `job_name` over the partitions [first, last]: a single-run backfill, so
     the partitioned dbt models build in one invocation for the whole range. Unpartitioned
-    assets in the job (landing, reference and staging models) run once in that run."""
-    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last, **(tags or {})}
+    assets in the job (landing, reference and staging models) run once in that run. `tags`
+    adds the run's own (e.g. its as-of date)."""
+    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last,
+            PID_TAG: process_tag(), **(tags or {})}
     return load_definitions().resolve_job_def(job_name).execute_in_process(
-        instance=instance, tags=tags, run_config=QUIET if quiet else None, raise_on_error=False)
+        instance=instance, tags=tags, run_config=run_config(verbose=verbose), raise_on_error=False)
+
+
+def failure_message(result: ExecuteInProcessResult) -> str | None:
+    """The first step failure of a run, as one line (the error's own message, no traceback)."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            error = event.step_failure_data.error
+            while error.cause is not None and error.cls_name in ("DagsterExecutionStepExecutionError",):
+                error = error.cause
+            text = " ".join(error.message.split())
+            return f"{event.step_key}: {text}"
+    return None
+
+
+if __name__ == "__main__":
+    print(dagster_home())

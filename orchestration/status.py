@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from expectations import acknowledgements
 from expectations.completeness import completeness_rows
+from expectations.gate import evaluate_gate
 from ingest import settings
 from ingest.warehouse import Warehouse
 
@@ -55,7 +57,8 @@ def _arrival(row: dict) -> str:
 
 def status_rows(con: Warehouse, periods: list[str]) -> list[dict]:
     """Per period: files received, late and missing with the departments concerned (the completeness
-    model, as the quality report shows them), rejected files, failing checks, the publication."""
+    model, as the quality report shows them), rejected files, failing checks (warnings: those not
+    acknowledged), the publication."""
     completeness = completeness_rows(con, periods)
     rejected = dict(con.execute(
         "SELECT period, count(*) FROM raw.file_register WHERE status = 'rejected' AND period IS NOT NULL "
@@ -68,6 +71,8 @@ def status_rows(con: Warehouse, periods: list[str]) -> list[dict]:
         late = [_department_file(r) for r in files if r["state"] == "late"]
         missing = [_department_file(r) for r in files if r["state"] == "missing"]
         errors, warns = checks.get(period, (0, 0))
+        if warns:  # warnings whose every failing row is acknowledged ask for nothing more
+            warns = len(acknowledgements.unacknowledged(con, evaluate_gate(con, period).warnings))
         version, result = published.get(period, (None, None))
         rows.append({"period": period, "received": sum(r["state"] in ("on_time", "late") for r in files),
                      "late": len(late), "missing": len(missing), "late_departments": late,

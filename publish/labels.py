@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
+from ingest.clock import fmt_datetime  # noqa: F401  (one home, shared with expectations/)
 from ingest.periods import validate_period
 from ingest.registry import COUNT_UNITS
 
@@ -106,20 +106,3 @@ def unit_decimals(unit, decimals: int = 2) -> int:
     return 0 if is_count_unit(unit) else decimals
 
 
-def fmt_datetime(value, *, time: bool = True) -> str:
-    """A date or time as readers see it: `2026年12月2日 01:39` (`2026年12月2日` for a date or
-    `time=False`); accepts datetimes, dates and ISO strings (JSON records); missing -> `—`.
-
-    The clock time is shown as stored, to the minute."""
-    if is_missing(value) or value == "":
-        return "—"
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            value = dt.datetime.fromisoformat(text) if len(text) > 10 else dt.date.fromisoformat(text)
-        except ValueError:
-            return text  # not a timestamp: shown as written rather than hidden
-    day = f"{value.year}年{value.month}月{value.day}日"
-    if not time or not isinstance(value, dt.datetime):
-        return day
-    return f"{day} {value.hour:02d}:{value.minute:02d}"

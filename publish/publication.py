@@ -28,6 +28,7 @@ import datetime as dt
 import json
 
 from expectations import read_set
+from ingest import clock
 from ingest.warehouse import Warehouse
 from publish.contract import (
     DIFF_SPECS,
@@ -80,7 +81,7 @@ CREATE TABLE IF NOT EXISTS {DIFF_TABLE} (
 LOG_COLUMN_DOCS: dict[str, str] = {
     "period": "报告期 / report period (YYYY-MM)",
     "version": "发布版本号 / version of the period",
-    "published_at": "发布时间（UTC） / when published (UTC)",
+    "published_at": "发布时间（本地时间） / when published (deployment time zone)",
     "gate_result": "质量关结果：passed 通过 / overridden 签字放行",
     "input_vintages": "本版数据读取的文件版本（JSON：feed_id, scope, period, file_sha256） / the vintages the numbers read",
     "override": "签字放行记录（JSON），无则为空 / the statistician's override, if any",
@@ -453,7 +454,8 @@ def publish_period(
                     _version_unchanged(con, m, period, version, previous) for m in marts):
                 con.execute("ROLLBACK")
                 return previous
-        published_at = restore["published_at"] if restore else dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        # stored times: the deployment zone's wall clock (ingest.clock)
+        published_at = restore["published_at"] if restore else clock.now()
         con.execute(
             f"INSERT INTO {LOG_TABLE} (period, version, published_at, gate_result, input_vintages, override, "
             "as_of_date) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -116,7 +116,7 @@ def run_job(job_name: str, first: str, last: str):
     from orchestration.runs import execute_range
 
     prepare_dbt_project()
-    return execute_range(job_name, first, last, instance=DagsterInstance.ephemeral(), quiet=False)
+    return execute_range(job_name, first, last, instance=DagsterInstance.ephemeral(), verbose=True)
 
 
 # --- reading the warehouse ----------------------------------------------------------------

@@ -10,7 +10,7 @@ from orchestration import inbox_watch
 CSV = "指标名称,增速,占比\n固定资产投资,5.0,100\n服务业投资,8.5,67.0\n"
 
 
-def test_new_stable_files_touch_their_periods_once(tmp_path):
+def test_new_stable_files_touch_their_periods_once(tmp_path, home):  # home: an empty register
     inbox = tmp_path / "inbox"
     (inbox / "stats_fai").mkdir(parents=True)
     may = inbox / "stats_fai" / "固定资产投资202405.csv"
@@ -30,7 +30,7 @@ def test_new_stable_files_touch_their_periods_once(tmp_path):
     assert inbox_watch.new_periods(cursor, inbox)[0] == []
 
 
-def test_unreadable_or_unknown_files_touch_no_period(tmp_path):
+def test_unreadable_or_unknown_files_touch_no_period(tmp_path, home):
     inbox = tmp_path / "inbox"
     (inbox / "stats_fai").mkdir(parents=True)
     (inbox / "nowhere").mkdir()

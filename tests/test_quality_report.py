@@ -78,9 +78,10 @@ def test_report_shows_gate_checks_completeness_outliers_revisions_and_signoffs(b
     assert "规上服务业2024年1-3月（修订）.xlsx" in block
     assert re.search(r"<td>规上服务业2024年1-3月（修订）\.xlsx</td>\s*<td>Sheet1</td>\s*<td>5</td>\s*<td>L</td>", block)
     # completeness: tax arrived late (due 04-05), stats_fai not yet due (04-20), departments silent
-    assert re.search(r"分行业税收收入</td><td>区税务局</td><td>2024-04-05</td>\s*<td>税收3月.xlsx</td><td>2024-04-08</td>"
+    # dates as readers read them (ingest.clock.fmt_datetime)
+    assert re.search(r"分行业税收收入</td><td>区税务局</td><td>2024年4月5日</td>\s*<td>税收3月.xlsx</td><td>2024年4月8日</td>"
                      r"\s*<td class=\"status-迟报\">迟报</td>", html)
-    assert re.search(r"固定资产投资</td><td>区统计局</td><td>2024-04-20</td>\s*<td></td><td></td>\s*"
+    assert re.search(r"固定资产投资</td><td>区统计局</td><td>2024年4月20日</td>\s*<td></td><td></td>\s*"
                      r"<td class=\"status-未到截止日\">", html)
     # outlier with its history: 1,000 in 1-2月, 10,000,000 in 1-3月
     assert re.search(r"<th>2024-02</th><th>2024-03</th>", html)
@@ -107,6 +108,38 @@ def test_override_shows_signed_release_and_index_lists_periods(built_period, tmp
     rows = re.findall(r"<tr><td>(\d{4}-\d{2})</td><td><span class=\"tag[^\"]*\">([^<]+)</span>", index)
     assert rows == [("2024-03", "已签字放行"), ("2024-02", "未通过")]  # February lacks stats_services
     assert 'href="quality_2024-03.html"' in index and 'href="quality_2024-02.html"' not in index
+
+
+def test_report_lists_every_check_that_ran_by_feed_with_failures_open(built_period, tmp_path):
+    """Like GX Data Docs: one row per check that ran for the period, grouped by feed and collapsed,
+    with counts per state; failures first in each group (and expanded above, in sections 一 and 二)."""
+    from expectations.checks import feed_suite
+    from expectations.gate import period_results
+    from ingest.registry import FEEDS
+
+    wh = build_period(built_period, tmp_path)
+    ran = period_results(wh.con, PERIOD)
+    html = write_quality_report(wh.con, PERIOD, tmp_path).read_text(encoding="utf-8")
+    section = html[html.index("三、全部审核项"):html.index("四、报送完整性")]
+    assert f"三、全部审核项（{len(ran)} 项）" in html and f"本期运行审核 {len(ran)} 项" in html
+    assert section.count('<tr class="state-') == len(ran)
+    groups = re.findall(r'<details class="feed-checks( has-failures)?">\s*<summary><strong>([^<]+)</strong>\s*'
+                        r'<span class="counts">([^<]+)</span>', section)
+    # stats_services ran its suite and its two completeness checks (late, missing). The revised file
+    # fails two: section L ≠ its divisions (500 vs 480, an error) and Σ enterprises by division ≠ the
+    # industry table (71: 0 vs 100; 72: 甲 7211's 10,000,000 vs 380; a warning).
+    services_checks = len(feed_suite(FEEDS["stats_services"])) + 2
+    assert groups[0] == (" has-failures", "规上服务业分行业主要指标（stats_services）",
+                         f"共 {services_checks} 项：通过 {services_checks - 2} · 未通过 2 · 已确认 0")
+    # Every feed of the month ran its checks (those not received: completeness only), in registry order.
+    targets = {r.target for r in ran}
+    assert [name for _failing, name, _counts in groups] == [f"{f.name_zh}（{f.feed_id}）" for f in FEEDS.values()
+                                                            if f"raw.{f.feed_id}" in targets]
+    assert "<details open" not in section and 'details class="feed-checks" open' not in section
+    first_row = section[section.index("规上服务业分行业主要指标（stats_services）"):]
+    assert re.search(r'<tr class="state-failed"><td class="nowrap"><span class="tag failed">未通过</span></td>\s*'
+                     r'<td class="nowrap">错误</td><td class="nowrap">平衡审核</td>\s*<td>' + re.escape(BALANCE_ZH)
+                     + r'</td><td class="nowrap">1 行不符</td>', first_row)
 
 
 def test_report_without_publication_log_or_raw_tables(tmp_path):
@@ -136,3 +169,4 @@ def test_report_renders_in_headless_chromium(built_period, tmp_path):
     dom = subprocess.run([*common, f"--user-data-dir={tmp_path / 'profile2'}", "--dump-dom", path.as_uri()],
                          check=True, capture_output=True, timeout=120).stdout.decode("utf-8")
     assert BALANCE_ZH in dom and "未通过" in dom
+    assert "全部审核项" in dom and dom.count('<details class="feed-checks') >= 3

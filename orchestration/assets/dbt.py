@@ -27,8 +27,9 @@ translator = SvcmonDbtTranslator()
     dagster_dbt_translator=translator,
     name="svcmon_dbt_reference_and_staging",
 )
-def dbt_unpartitioned(context: AssetExecutionContext, dbt: DbtCliResource):
-    # The completeness view compiles the run's as-of date in.
+def dbt_unpartitioned(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    # The completeness view compiles the run's as-of date in. `warehouse` is not read here: asking
+    # for it makes a run of these models alone hold the writer lock.
     yield from dbt_build(dbt, context, vars=dbt_vars(run_as_of(context))).stream()
 
 
