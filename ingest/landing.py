@@ -1,4 +1,5 @@
-"""Landing: inbox → immutable archive → file register → `raw.<feed_id>` in DuckDB.
+"""Landing: inbox → immutable archive → file register → `raw.<feed_id>` in the warehouse
+(DuckDB or PostgreSQL, `ingest.warehouse`).
 
 One file is one transaction: a rejection or a crash leaves nothing of it in `raw`.
 The same bytes accepted twice for a feed are a no-op; a rejected file's bytes are
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest import reference, settings, warehouse
+from ingest import database, reference, settings, warehouse
 from ingest.errors import FeedRejection
 from ingest.reader import ParsedFile, read_feed_file
 from ingest.registry import FEEDS, Feed, raw_table_columns
@@ -24,30 +25,30 @@ from ingest.warehouse import Warehouse
 
 ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
 
-REGISTER_DDL = """
-CREATE TABLE IF NOT EXISTS raw.file_register (
-    file_sha256 VARCHAR NOT NULL,
-    feed_id VARCHAR,
-    file_name VARCHAR NOT NULL,
-    archive_path VARCHAR,
-    sheet VARCHAR,
-    period VARCHAR,
-    status VARCHAR NOT NULL,
-    reason VARCHAR,
-    received_at TIMESTAMP NOT NULL,
-    submitted_on DATE,
-    row_count INTEGER
-)"""
+# Landing's own tables: (column, storage kind, constraint) for Warehouse.create_table.
+REGISTER_COLUMNS = (
+    ("file_sha256", "text", "NOT NULL"),
+    ("feed_id", "text", ""),
+    ("file_name", "text", "NOT NULL"),
+    ("archive_path", "text", ""),
+    ("sheet", "text", ""),
+    ("period", "text", ""),
+    ("status", "text", "NOT NULL"),
+    ("reason", "text", ""),
+    ("received_at", "timestamp", "NOT NULL"),
+    ("submitted_on", "date", ""),
+    ("row_count", "integer", ""),
+)
 
-VINTAGES_DDL = """
-CREATE TABLE IF NOT EXISTS raw.vintages (
-    feed_id VARCHAR NOT NULL,
-    period VARCHAR NOT NULL,
-    scope VARCHAR NOT NULL,
-    file_sha256 VARCHAR NOT NULL,
-    vintage INTEGER NOT NULL,
-    received_at TIMESTAMP NOT NULL
-)"""
+VINTAGES_COLUMNS = (
+    ("feed_id", "text", "NOT NULL"),
+    ("period", "text", "NOT NULL"),
+    ("scope", "text", "NOT NULL"),
+    ("file_sha256", "text", "NOT NULL"),
+    ("vintage", "integer", "NOT NULL"),
+    ("received_at", "timestamp", "NOT NULL"),
+)
+
 
 # "The latest accepted vintage of each scope" (FEEDS.md "Identity, scope and vintages"): the one
 # home of that rule. dbt (source raw.current_vintages: staging, the periods spine), the checks, the
@@ -87,13 +88,13 @@ def connect(path: Path | str | None = None) -> Warehouse:
 
 def ensure_raw_schema(con: Warehouse) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    con.execute(REGISTER_DDL)
-    con.execute(VINTAGES_DDL)
+    con.create_table("raw.file_register", REGISTER_COLUMNS)
+    con.create_table("raw.vintages", VINTAGES_COLUMNS)
     con.execute(CURRENT_VINTAGES_DDL)
     for feed in FEEDS.values():
-        cols = ", ".join(f'"{name}" {type_}' for name, type_ in raw_table_columns(feed))
-        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{feed.feed_id} ({cols})")
+        con.create_table(f"raw.{feed.feed_id}", raw_table_columns(feed))
         _add_missing_columns(con, feed)
+    database.grant_table_privileges(con)
 
 
 def _add_missing_columns(con: Warehouse, feed: Feed) -> None:
@@ -102,10 +103,10 @@ def _add_missing_columns(con: Warehouse, feed: Feed) -> None:
     present = {r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
         [feed.feed_id]).fetchall()}
-    for name, type_ in raw_table_columns(feed):
+    for name, kind in raw_table_columns(feed):
         if name in present:
             continue
-        con.execute(f'ALTER TABLE raw.{feed.feed_id} ADD COLUMN "{name}" {type_}')
+        con.execute(f'ALTER TABLE raw.{feed.feed_id} ADD COLUMN "{name}" {con.sql_type(kind)}')
         column = next((c for c in feed.department_columns if c.canonical_field == name), None)
         if column is None:
             continue
@@ -287,8 +288,7 @@ def land_parsed(
     effective_submission = submitted_on or parsed.reported_on or received_at.date()
     ingested_at = dt.datetime.now()
 
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with con.transaction():
         vintages = []
         for scope in file_scopes:
             vintage = con.execute(
@@ -303,10 +303,6 @@ def land_parsed(
         _register(con, sha=sha, feed_id=feed_id, file_name=name, archive=archive, sheet=parsed.sheet,
                   period=parsed.period, status="accepted", reason=None, received_at=received_at,
                   submitted_on=effective_submission, row_count=len(parsed.rows))
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return LandingResult(name, feed_id, "accepted", sha, parsed.period, tuple(file_scopes),
                          max(vintages), len(parsed.rows))
 

@@ -294,7 +294,7 @@ def _ensure_completeness_model() -> None:
     from orchestration.dbt import run_dbt_process
 
     with console.status("构建报送情况 / building the completeness model (dbt)…"):
-        process = run_dbt_process(settings.warehouse_path(), "build", "--quiet", "--select", "+fct_feed_completeness",
+        process = run_dbt_process(settings.warehouse_url(), "build", "--quiet", "--select", "+fct_feed_completeness",
                                   "--resource-type", "seed", "--resource-type", "model",
                                   work=settings.dbt_path() / "status")
     if process.returncode != 0:

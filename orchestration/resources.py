@@ -1,4 +1,4 @@
-"""The warehouse as a Dagster resource: one DuckDB file, one writer at a time."""
+"""The warehouse as a Dagster resource: the one `SVCMON_WAREHOUSE_URL` names (DuckDB by default)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,17 @@ from contextlib import contextmanager
 
 from dagster import ConfigurableResource
 
-from ingest import landing, settings
+from ingest import landing
 from ingest.warehouse import Warehouse
 
 
 class WarehouseResource(ConfigurableResource):
-    """Opens `$SVCMON_HOME/warehouse.duckdb`; connections are closed before dbt runs."""
+    """Opens the warehouse (`SVCMON_WAREHOUSE_URL`, else `$SVCMON_HOME/warehouse.duckdb`);
+    connections are closed before dbt runs."""
 
     @contextmanager
     def connect(self) -> Iterator[Warehouse]:
-        con = landing.connect(settings.warehouse_path())
+        con = landing.connect()
         try:
             yield con
         finally:

@@ -37,29 +37,27 @@ VINTAGE_KEYS = ("feed_id", "scope", "period", "file_sha256")
 LOG_TABLE = f"{PUBLISHED_SCHEMA}.publication_log"
 DIFF_TABLE = f"{PUBLISHED_SCHEMA}.publication_diff"
 
-_LOG_DDL = f"""
-CREATE TABLE IF NOT EXISTS {LOG_TABLE} (
-    period VARCHAR NOT NULL,
-    version INTEGER NOT NULL,
-    published_at TIMESTAMP NOT NULL,
-    gate_result VARCHAR NOT NULL,
-    input_vintages JSON NOT NULL,
-    override JSON,
-    PRIMARY KEY (period, version)
-)"""
-_DIFF_DDL = f"""
-CREATE TABLE IF NOT EXISTS {DIFF_TABLE} (
-    period VARCHAR NOT NULL,
-    version INTEGER NOT NULL,
-    previous_version INTEGER NOT NULL,
-    indicator_id VARCHAR NOT NULL,
-    indicator_name VARCHAR,
-    old_value DOUBLE,
-    new_value DOUBLE,
-    delta DOUBLE,
-    old_light VARCHAR,
-    new_light VARCHAR
-)"""
+# (column, storage kind, constraint) for Warehouse.create_table (each engine's DDL types).
+_LOG_COLUMNS = (
+    ("period", "text", "NOT NULL"),
+    ("version", "integer", "NOT NULL"),
+    ("published_at", "timestamp", "NOT NULL"),
+    ("gate_result", "text", "NOT NULL"),
+    ("input_vintages", "json", "NOT NULL"),
+    ("override", "json", ""),
+)
+_DIFF_COLUMNS = (
+    ("period", "text", "NOT NULL"),
+    ("version", "integer", "NOT NULL"),
+    ("previous_version", "integer", "NOT NULL"),
+    ("indicator_id", "text", "NOT NULL"),
+    ("indicator_name", "text", ""),
+    ("old_value", "number", ""),
+    ("new_value", "number", ""),
+    ("delta", "number", ""),
+    ("old_light", "text", ""),
+    ("new_light", "text", ""),
+)
 
 
 def _q(name: str) -> str:
@@ -285,8 +283,8 @@ def publish_period(
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {PUBLISHED_SCHEMA}")
-        con.execute(_LOG_DDL)
-        con.execute(_DIFF_DDL)
+        con.create_table(LOG_TABLE, _LOG_COLUMNS, constraints=["PRIMARY KEY (period, version)"])
+        con.create_table(DIFF_TABLE, _DIFF_COLUMNS)
         previous = latest_published_version(con, period)
         if previous is not None:
             record = publication_record(con, period, previous)

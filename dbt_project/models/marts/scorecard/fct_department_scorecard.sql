@@ -147,8 +147,8 @@ final as (
         cast(files_on_time as integer) as files_on_time,
         cast(files_late as integer) as files_late,
         cast(files_missing as integer) as files_missing,
-        cast(indicator_score as double) as indicator_score,
-        cast(greatest(indicator_score - 5 * (files_late + files_missing), 0) as double) as score,
+        cast(indicator_score as {{ type_double() }}) as indicator_score,
+        cast(greatest(indicator_score - 5 * (files_late + files_missing), 0) as {{ type_double() }}) as score,
         cast(dense_rank() over (
             partition by period
             order by greatest(indicator_score - 5 * (files_late + files_missing), 0) desc
