@@ -30,7 +30,9 @@ ANALYST = "svcmon_analyst"
 STATISTICIAN = "svcmon_statistician"
 ROLES = (OWNER, ANALYST, STATISTICIAN)
 
-SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts", "quality", "published")
+# Dagster's own tables (runs, events, schedules) when its instance uses this server (orchestration/instance.py).
+DAGSTER_SCHEMA = "dagster"
+SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts", "quality", "published", DAGSTER_SCHEMA)
 # pgcrypto: hmac() for person_key (macros/pii.sql). A trusted extension: the database owner may create it.
 EXTENSIONS = ("pgcrypto",)
 

@@ -18,6 +18,8 @@ from rich.table import Table
 from ingest import landing, settings
 from ingest.periods import PeriodError, validate_period
 from ingest.registry import month_range
+from ingest.warehouse import connect as connect_warehouse
+from ingest.warehouse import is_postgres_url
 from orchestration.runs import execute_range
 
 app = typer.Typer(help="鹿城区服务业“十百千”监测数据平台 / Lucheng services-sector monitoring warehouse",
@@ -46,15 +48,17 @@ def _periods(period: str | None, first: str | None, last: str | None) -> list[st
 
 
 def dagster_instance():
+    """The home's Dagster instance (`orchestration/instance.py`: on PostgreSQL, runs and events
+    live on the warehouse's server), unless `DAGSTER_HOME` names another."""
     from dagster import DagsterInstance
 
+    from orchestration import instance
+
     if not os.environ.get("DAGSTER_HOME"):
-        dagster_home = settings.home() / "dagster"
-        dagster_home.mkdir(parents=True, exist_ok=True)
-        config = dagster_home / "dagster.yaml"
-        if not config.exists():  # the machines are offline: no telemetry
-            config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-        os.environ["DAGSTER_HOME"] = str(dagster_home)
+        if is_postgres_url(settings.warehouse_url()):
+            connect_warehouse().close()  # the server's schemas exist before Dagster creates its tables
+        instance.write_instance_config()
+        os.environ["DAGSTER_HOME"] = str(instance.dagster_home())
     return DagsterInstance.get()
 
 
@@ -418,6 +422,46 @@ def rebuild(
     else:
         console.print(f"[red]不一致 differs[/red]: {result.differing_marts}")
         raise typer.Exit(1)
+
+
+db_app = typer.Typer(help="数仓数据库 / the warehouse database: schemas, roles and grants", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("init")
+def db_init() -> None:
+    """初始化数仓：模式、角色与授权（可重复运行）/ create the schemas, roles and grants (idempotent).
+
+    On PostgreSQL it needs a login that owns the database and may create roles; DuckDB has no
+    roles, so only the schemas and tables are made."""
+    from expectations.store import ensure_quality_schema
+    from ingest import database
+
+    con = connect_warehouse()
+    try:
+        if con.engine == "postgres":
+            database.init_database(con)
+            database.take_owner_role(con)
+        landing.ensure_raw_schema(con)
+        ensure_quality_schema(con)
+        database.grant_table_privileges(con)
+    except database.DatabaseNotReady as exc:
+        console.print(str(exc), style="red", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        con.close()
+    if con.engine == "postgres":
+        from orchestration import instance
+
+        instance.write_instance_config()
+        console.print(f"已初始化 initialised: schemas {', '.join(database.SCHEMAS)}; roles "
+                      f"{', '.join(database.ROLES)}", markup=False, highlight=False)
+        console.print(f"授权分析人员 / give a person read access to published figures: "
+                      f"GRANT {database.ANALYST} TO <login>;  statisticians: GRANT {database.STATISTICIAN} TO <login>;",
+                      markup=False, highlight=False)
+    else:
+        console.print(f"已初始化 initialised: {settings.warehouse_path()} (DuckDB: no roles)", markup=False,
+                      highlight=False)
 
 
 if __name__ == "__main__":
