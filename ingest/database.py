@@ -116,6 +116,8 @@ def init_database(con: Warehouse) -> None:
     database = _q(con.execute("SELECT current_database()").fetchone()[0])
     con.execute(f"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {database} TO {OWNER}")
     con.execute(f"GRANT CONNECT ON DATABASE {database} TO {ANALYST}, {STATISTICIAN}")
+    # Nobody but the owner creates objects (PostgreSQL 15 already says so for `public`; older servers do not).
+    con.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     for extension in EXTENSIONS:
         con.execute(f"CREATE EXTENSION IF NOT EXISTS {extension}")
     for schema in SCHEMAS:

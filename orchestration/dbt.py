@@ -57,9 +57,11 @@ def ensure_manifest() -> Path:
 
 def dbt_environment(url: str | Path | None = None) -> dict[str, str]:
     """What profiles.yml reads to reach the warehouse `url` (default `SVCMON_WAREHOUSE_URL`, else
-    the home's DuckDB file): the target and, on PostgreSQL, host, port, user, password (in a
-    `DBT_ENV_SECRET_` variable, which dbt keeps out of its logs), database, sslmode and the role
-    the pipeline's sessions take. The one place a warehouse URL becomes dbt settings."""
+    the home's DuckDB file): the target and, on PostgreSQL, host, port, user, password, database,
+    sslmode and the role the pipeline's sessions take. The one place a warehouse URL becomes dbt
+    settings. (The password is not in a `DBT_ENV_SECRET_` variable: dbt would then mask every
+    occurrence of it in its event stream, and a password that is also a word of the project, such
+    as `svcmon`, turns node ids into `model.*****.…` that dagster-dbt cannot match.)"""
     url = str(url) if url is not None else settings.warehouse_url()
     if not is_postgres_url(url):
         return {"DBT_SVCMON_TARGET": "duckdb", "SVCMON_WAREHOUSE": url.removeprefix("duckdb://")}
@@ -71,7 +73,7 @@ def dbt_environment(url: str | Path | None = None) -> dict[str, str]:
         "DBT_SVCMON_HOST": parts.hostname or "localhost",
         "DBT_SVCMON_PORT": str(parts.port or 5432),
         "DBT_SVCMON_USER": user,
-        "DBT_ENV_SECRET_SVCMON_PASSWORD": unquote(parts.password or ""),
+        "DBT_SVCMON_PASSWORD": unquote(parts.password or ""),
         "DBT_SVCMON_DBNAME": unquote(parts.path.lstrip("/")) or user,
         "DBT_SVCMON_ROLE": database.OWNER,
         "DBT_SVCMON_SSLMODE": query.get("sslmode", [""])[0],

@@ -24,11 +24,12 @@ def dagster_home() -> Path:
 
 def storage_url(url: str) -> str:
     """The warehouse URL whose sessions (libpq `options`) create their tables in Dagster's schema, as the
-    role that owns what the pipeline creates."""
+    role that owns what the pipeline creates. The driver is named: dagster-postgres is written for
+    psycopg2 (its `NOTIFY … :id` does not bind under psycopg 3, SQLAlchemy 2.1's default)."""
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query) if k != "options"]
     query.append(("options", f"-c search_path={database.DAGSTER_SCHEMA} -c role={database.OWNER}"))
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    return urlunsplit(parts._replace(scheme="postgresql+psycopg2", query=urlencode(query)))
 
 
 def instance_config(url: str | None = None) -> dict:
