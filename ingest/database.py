@@ -100,8 +100,9 @@ def take_owner_role(con: Warehouse) -> bool:
 
 def init_database(con: Warehouse) -> None:
     """Create (or complete) the roles, the extensions and the schemas, owned by `svcmon_owner`,
-    with every grant and default privilege. Idempotent; needs a login with CREATEROLE that owns
-    the database (or a superuser)."""
+    with every grant and default privilege. Idempotent. The first run needs a login that owns the
+    database and may create roles (CREATEROLE) or a superuser; later runs only the database's owner
+    that is a member of `svcmon_owner`."""
     con.execute("RESET ROLE")
     for role in ROLES:
         # Another session may create it at the same moment: a duplicate is the wanted outcome.
@@ -110,8 +111,8 @@ def init_database(con: Warehouse) -> None:
             f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role} NOLOGIN; END IF; "
             "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
         )
-    login = con.execute("SELECT session_user").fetchone()[0]
-    if login != OWNER:
+    login, member = con.execute("SELECT session_user, pg_has_role(session_user, ?, 'MEMBER')", [OWNER]).fetchone()
+    if not member:  # once a member, re-running init needs no right to grant roles
         con.execute(f"GRANT {OWNER} TO {_q(login)}")
     database = _q(con.execute("SELECT current_database()").fetchone()[0])
     con.execute(f"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {database} TO {OWNER}")

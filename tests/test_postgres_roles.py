@@ -136,3 +136,43 @@ def test_a_login_that_may_not_initialise_gets_one_clear_line(pg_url):  # noqa: F
     with fresh_database("svcmon_uninit") as url, login_role() as (name, password):
         with pytest.raises(database.DatabaseNotReady, match="svcmon db init"):
             connect(with_login(url, name, password))
+
+
+def test_a_database_owner_without_superuser_rights_initialises_and_runs_the_pipeline():
+    # The production set-up of docs/deploy.md: the pipeline's login owns the database and may
+    # create roles, nothing more. Init makes it a member of svcmon_owner; person_key's hmac()
+    # (pgcrypto, a trusted extension) is there; a second init needs no role rights any more.
+    import hashlib
+    import hmac
+
+    from tests.pg_fixtures import admin, fresh_database
+
+    with login_role() as (name, password):
+        admin(f"ALTER ROLE {name} CREATEROLE")
+        with fresh_database("svcmon_owned") as url:
+            database_name = url.rsplit("/", 1)[1]
+            admin(f'ALTER DATABASE "{database_name}" OWNER TO {name}')
+            pipeline_url = with_login(url, name, password)
+            con = landing.connect(pipeline_url)
+            try:
+                assert con.execute("SELECT current_user, session_user").fetchone() == (database.OWNER, name)
+                assert con.execute("SELECT rolsuper FROM pg_roles WHERE rolname = ?", [name]).fetchone() == (False,)
+                key = con.execute("SELECT encode(hmac(convert_to('110105194912310021', 'UTF8'), "
+                                  "convert_to('s', 'UTF8'), 'sha256'), 'hex')").fetchone()[0]
+                assert key == hmac.new(b"s", b"110105194912310021", hashlib.sha256).hexdigest()
+                con.execute("CREATE TABLE published.fct_public AS SELECT 1 AS version")
+            finally:
+                con.close()
+            admin(f"ALTER ROLE {name} NOCREATEROLE")
+            again = connect(pipeline_url)
+            try:
+                database.init_database(again)
+            finally:
+                again.close()
+            with login_role(database.ANALYST) as (analyst_name, analyst_password):
+                analyst = connect(with_login(url, analyst_name, analyst_password))
+                try:
+                    assert analyst.execute("SELECT version FROM published.fct_public").fetchall() == [(1,)]
+                finally:
+                    analyst.close()
+            admin(f'ALTER DATABASE "{database_name}" OWNER TO CURRENT_USER')
