@@ -14,7 +14,8 @@ import shutil
 import pytest
 
 from ingest.registry import FEEDS
-from tests.dbt_fixtures import DBT_PROJECT_DIR, insert_raw, make_warehouse, query, run_dbt
+from orchestration.dbt import DBT_PROJECT_DIR
+from tests.dbt_fixtures import insert_raw, make_warehouse, query, run_dbt
 
 D = dt.date
 SEEDS = DBT_PROJECT_DIR / "seeds"
