@@ -103,7 +103,16 @@ def init_database(con: Warehouse) -> None:
     with every grant and default privilege. Idempotent. The first run needs a login that owns the
     database and may create roles (CREATEROLE) or a superuser; later runs only the database's owner
     that is a member of `svcmon_owner`."""
+    # One transaction (PostgreSQL's DDL and role statements are transactional): a failed init
+    # leaves nothing half-made, and sessions initialising at once wait for each other.
     con.execute("RESET ROLE")
+    with con.transaction():
+        con.execute("SELECT pg_advisory_xact_lock(hashtext('svcmon db init'))")
+        _init_in_transaction(con)
+    con.execute("RESET ROLE")
+
+
+def _init_in_transaction(con: Warehouse) -> None:
     for role in ROLES:
         # Another session may create it at the same moment: a duplicate is the wanted outcome.
         con.execute(
@@ -126,16 +135,13 @@ def init_database(con: Warehouse) -> None:
         con.execute(f"ALTER SCHEMA {schema} OWNER TO {OWNER}")
     # Grants are given by the owner, so that they come from the role that owns the objects.
     con.execute(f"SET ROLE {OWNER}")
-    try:
-        for role, schemas in SCHEMA_READERS.items():
-            for schema in schemas:
-                con.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
-                con.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
-                con.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER} IN SCHEMA {schema} "
-                            f"GRANT SELECT ON TABLES TO {role}")
-        grant_table_privileges(con)
-    finally:
-        con.execute("RESET ROLE")
+    for role, schemas in SCHEMA_READERS.items():
+        for schema in schemas:
+            con.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+            con.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+            con.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER} IN SCHEMA {schema} "
+                        f"GRANT SELECT ON TABLES TO {role}")
+    grant_table_privileges(con)
 
 
 def grant_table_privileges(con: Warehouse) -> None:
