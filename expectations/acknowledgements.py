@@ -31,26 +31,25 @@ from ingest.warehouse import Warehouse
 
 KEY_LENGTH = 16
 
-CHECK_FAILURES_DDL = """
-CREATE TABLE IF NOT EXISTS quality.check_failures (
-    run_id VARCHAR NOT NULL,
-    period VARCHAR NOT NULL,
-    check_id VARCHAR NOT NULL,
-    file_sha256 VARCHAR,
-    row_key VARCHAR NOT NULL,
-    value_hash VARCHAR NOT NULL
-)"""
+# (column, storage kind, constraint) for Warehouse.create_table (each engine's DDL types).
+CHECK_FAILURES_COLUMNS = (
+    ("run_id", "text", "NOT NULL"),
+    ("period", "text", "NOT NULL"),
+    ("check_id", "text", "NOT NULL"),
+    ("file_sha256", "text", ""),
+    ("row_key", "text", "NOT NULL"),
+    ("value_hash", "text", "NOT NULL"),
+)
 
-ACKNOWLEDGEMENTS_DDL = """
-CREATE TABLE IF NOT EXISTS quality.acknowledgements (
-    acknowledged_at TIMESTAMP NOT NULL,
-    period VARCHAR NOT NULL,
-    check_id VARCHAR NOT NULL,
-    row_key VARCHAR NOT NULL,
-    value_hash VARCHAR NOT NULL,
-    acknowledged_by VARCHAR NOT NULL,
-    reason VARCHAR NOT NULL
-)"""
+ACKNOWLEDGEMENTS_COLUMNS = (
+    ("acknowledged_at", "timestamp", "NOT NULL"),
+    ("period", "text", "NOT NULL"),
+    ("check_id", "text", "NOT NULL"),
+    ("row_key", "text", "NOT NULL"),
+    ("value_hash", "text", "NOT NULL"),
+    ("acknowledged_by", "text", "NOT NULL"),
+    ("reason", "text", "NOT NULL"),
+)
 
 
 @dataclass(frozen=True)
@@ -79,8 +78,8 @@ class AcknowledgementState:
 
 def ensure_tables(con: Warehouse) -> None:
     ensure_quality_schema(con)
-    con.execute(CHECK_FAILURES_DDL)
-    con.execute(ACKNOWLEDGEMENTS_DDL)
+    con.create_table("quality.check_failures", CHECK_FAILURES_COLUMNS)
+    con.create_table("quality.acknowledgements", ACKNOWLEDGEMENTS_COLUMNS)
 
 
 def _digest(parts: Sequence[Any]) -> str:

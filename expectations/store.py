@@ -8,37 +8,37 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
+from ingest import database
 from ingest.warehouse import Warehouse
 
 Severity = Literal["error", "warn"]
 Status = Literal["passed", "failed"]
 Source = Literal["gx", "dbt", "completeness"]
 
-CHECK_RESULTS_DDL = """
-CREATE TABLE IF NOT EXISTS quality.check_results (
-    run_id VARCHAR NOT NULL,
-    checked_at TIMESTAMP NOT NULL,
-    period VARCHAR NOT NULL,
-    target VARCHAR NOT NULL,
-    check_id VARCHAR NOT NULL,
-    check_name_zh VARCHAR,
-    check_name_en VARCHAR,
-    severity VARCHAR NOT NULL,
-    status VARCHAR NOT NULL,
-    failing_rows BIGINT NOT NULL,
-    sample_rows VARCHAR,
-    file_sha256 VARCHAR,
-    source VARCHAR NOT NULL
-)"""
+# (column, storage kind, constraint) for Warehouse.create_table.
+CHECK_RESULTS_COLUMNS = (
+    ("run_id", "text", "NOT NULL"),
+    ("checked_at", "timestamp", "NOT NULL"),
+    ("period", "text", "NOT NULL"),
+    ("target", "text", "NOT NULL"),
+    ("check_id", "text", "NOT NULL"),
+    ("check_name_zh", "text", ""),
+    ("check_name_en", "text", ""),
+    ("severity", "text", "NOT NULL"),
+    ("status", "text", "NOT NULL"),
+    ("failing_rows", "bigint", "NOT NULL"),
+    ("sample_rows", "text", ""),
+    ("file_sha256", "text", ""),
+    ("source", "text", "NOT NULL"),
+)
 
-SIGNOFFS_DDL = """
-CREATE TABLE IF NOT EXISTS quality.signoffs (
-    signed_at TIMESTAMP NOT NULL,
-    period VARCHAR NOT NULL,
-    signed_by VARCHAR NOT NULL,
-    reason VARCHAR NOT NULL,
-    overrides VARCHAR NOT NULL
-)"""
+SIGNOFFS_COLUMNS = (
+    ("signed_at", "timestamp", "NOT NULL"),
+    ("period", "text", "NOT NULL"),
+    ("signed_by", "text", "NOT NULL"),
+    ("reason", "text", "NOT NULL"),
+    ("overrides", "text", "NOT NULL"),
+)
 
 MAX_SAMPLE_ROWS = 20
 
@@ -77,9 +77,14 @@ COLUMNS = tuple(f.name for f in fields(CheckResult) if f.name != "failing_keys")
 
 
 def ensure_quality_schema(con: Warehouse) -> None:
+    """The quality tables, created when missing (with their grants on PostgreSQL). When both are
+    there nothing runs, so a statistician's session (no DDL rights) can call it too."""
+    if con.table_exists("quality", "check_results") and con.table_exists("quality", "signoffs"):
+        return
     con.execute("CREATE SCHEMA IF NOT EXISTS quality")
-    con.execute(CHECK_RESULTS_DDL)
-    con.execute(SIGNOFFS_DDL)
+    con.create_table("quality.check_results", CHECK_RESULTS_COLUMNS)
+    con.create_table("quality.signoffs", SIGNOFFS_COLUMNS)
+    database.grant_table_privileges(con)
 
 
 def _plain(value: Any) -> Any:

@@ -28,7 +28,6 @@ from ingest import reference
 from ingest.registry import (
     CADENCE_STEP,
     COUNT_UNITS,
-    DUCKDB_TYPES,
     FEEDS,
     LINEAGE_COLUMNS,
     PERSON_KEY,
@@ -37,6 +36,7 @@ from ingest.registry import (
     Column,
     Feed,
 )
+from ingest.warehouse import sql_type
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "__sources.yml"
@@ -94,24 +94,30 @@ def _column_meta(column: Column) -> dict:
     return meta
 
 
+def _documented_type(kind: str) -> str:
+    """The type a source column documents: DuckDB's spelling (the embedded default); PostgreSQL's
+    is the same kind (ingest.warehouse.SQL_TYPES)."""
+    return sql_type(kind, "duckdb").lower()
+
+
 def _feed_columns(feed: Feed) -> list[dict]:
     out = []
     for column in feed.columns:
         unit = f" [{column.unit}]" if column.unit else ""
         entry: dict = {"name": column.field, "description": column.header + unit,
-                       "data_type": column.duckdb_type.lower()}
+                       "data_type": _documented_type(column.storage_kind)}
         if meta := _column_meta(column):
             entry["config"] = {"meta": meta}
         out.append(entry)
     for column in feed.department_columns:
         out.append({"name": column.canonical_field,
                     "description": f"{column.header}（规范名称，无法识别时为空；落地时解析）",
-                    "data_type": DUCKDB_TYPES["text"].lower()})
+                    "data_type": _documented_type("text")})
     if feed.person_id_field:
         out.append({"name": PERSON_KEY,
                     "description": "HMAC-SHA256(本装置密钥, 规范化的公民身份号码)，落地时计算 / computed at landing",
-                    "data_type": DUCKDB_TYPES["text"].lower()})
-    out += [{"name": name, "data_type": type_.lower()} for name, type_ in LINEAGE_COLUMNS]
+                    "data_type": _documented_type("text")})
+    out += [{"name": name, "data_type": _documented_type(kind)} for name, kind in LINEAGE_COLUMNS]
     return out
 
 

@@ -1,4 +1,5 @@
-"""Landing: inbox → immutable archive → file register → `raw.<feed_id>` in DuckDB.
+"""Landing: inbox → immutable archive → file register → `raw.<feed_id>` in the warehouse
+(DuckDB or PostgreSQL, `ingest.warehouse`).
 
 One file is one transaction: a rejection or a crash leaves nothing of it in `raw`.
 The same bytes accepted twice for a feed are a no-op; a rejected file's bytes are
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest import clock, pii, reference, settings, warehouse
+from ingest import clock, database, pii, reference, settings, warehouse
 from ingest.errors import FeedRejection, FileWarning
 from ingest.isolation import read_isolated
 from ingest.reader import ParsedFile
@@ -31,52 +32,49 @@ from ingest.warehouse import Warehouse
 
 ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
 
-REGISTER_DDL = """
-CREATE TABLE IF NOT EXISTS raw.file_register (
-    file_sha256 VARCHAR NOT NULL,
-    feed_id VARCHAR,
-    file_name VARCHAR NOT NULL,
-    archive_path VARCHAR,
-    sheet VARCHAR,
-    period VARCHAR,
-    status VARCHAR NOT NULL,
-    reason VARCHAR,
-    received_at TIMESTAMP NOT NULL,
-    submitted_on DATE,
-    row_count INTEGER,
-    claimed_on DATE,
-    file_name_bytes BYTEA
-)"""
-
+# Landing's own tables: (column, storage kind, constraint) for Warehouse.create_table.
+REGISTER_TABLE = (
+    ("file_sha256", "text", "NOT NULL"),
+    ("feed_id", "text", ""),
+    ("file_name", "text", "NOT NULL"),
+    ("archive_path", "text", ""),
+    ("sheet", "text", ""),
+    ("period", "text", ""),
+    ("status", "text", "NOT NULL"),
+    ("reason", "text", ""),
+    ("received_at", "timestamp", "NOT NULL"),
+    ("submitted_on", "date", ""),
+    ("row_count", "integer", ""),
+    ("claimed_on", "date", ""),  # the 填报日期 the file states: the department's claim
+    ("file_name_bytes", "bytes", ""),  # the name exactly as the file system gave it
+)
+REGISTER_COLUMNS = tuple(name for name, *_ in REGISTER_TABLE)
 # Columns added to the register after warehouses were first landed into (added on connect).
-REGISTER_ADDED_COLUMNS = (("claimed_on", "DATE"), ("file_name_bytes", "BYTEA"))
-REGISTER_COLUMNS = ("file_sha256", "feed_id", "file_name", "archive_path", "sheet", "period", "status", "reason",
-                    "received_at", "submitted_on", "row_count", "claimed_on", "file_name_bytes")
+REGISTER_ADDED_COLUMNS = ("claimed_on", "file_name_bytes")
 
 # What the reader read but did not take as it stood (FEEDS.md "nothing dropped unseen"): stored
 # with the accepted file, shown by `svcmon land` and in the quality report of its period.
-WARNINGS_DDL = """
-CREATE TABLE IF NOT EXISTS raw.file_warnings (
-    file_sha256 VARCHAR NOT NULL,
-    feed_id VARCHAR NOT NULL,
-    file_name VARCHAR NOT NULL,
-    sheet VARCHAR,
-    period VARCHAR,
-    row_number INTEGER,
-    column_name VARCHAR,
-    cause_zh VARCHAR NOT NULL,
-    cause_en VARCHAR NOT NULL
-)"""
+WARNINGS_TABLE = (
+    ("file_sha256", "text", "NOT NULL"),
+    ("feed_id", "text", "NOT NULL"),
+    ("file_name", "text", "NOT NULL"),
+    ("sheet", "text", ""),
+    ("period", "text", ""),
+    ("row_number", "integer", ""),
+    ("column_name", "text", ""),
+    ("cause_zh", "text", "NOT NULL"),
+    ("cause_en", "text", "NOT NULL"),
+)
 
-VINTAGES_DDL = """
-CREATE TABLE IF NOT EXISTS raw.vintages (
-    feed_id VARCHAR NOT NULL,
-    period VARCHAR NOT NULL,
-    scope VARCHAR NOT NULL,
-    file_sha256 VARCHAR NOT NULL,
-    vintage INTEGER NOT NULL,
-    received_at TIMESTAMP NOT NULL
-)"""
+VINTAGES_TABLE = (
+    ("feed_id", "text", "NOT NULL"),
+    ("period", "text", "NOT NULL"),
+    ("scope", "text", "NOT NULL"),
+    ("file_sha256", "text", "NOT NULL"),
+    ("vintage", "integer", "NOT NULL"),
+    ("received_at", "timestamp", "NOT NULL"),
+)
+
 
 # "The latest accepted vintage of each scope" (FEEDS.md "Identity, scope and vintages"): the one
 # home of that rule. dbt (source raw.current_vintages: staging, the periods spine), the checks, the
@@ -149,20 +147,18 @@ def connect(path: Path | str | None = None) -> Warehouse:
 
 def ensure_raw_schema(con: Warehouse) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    con.execute(REGISTER_DDL)
-    present = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'file_register'"
-    ).fetchall()}
-    for name, type_ in REGISTER_ADDED_COLUMNS:
-        if name not in present:
-            con.execute(f"ALTER TABLE raw.file_register ADD COLUMN {name} {type_}")
-    con.execute(WARNINGS_DDL)
-    con.execute(VINTAGES_DDL)
+    con.create_table("raw.file_register", REGISTER_TABLE)
+    present = set(con.columns("raw", "file_register"))
+    for name, kind, *_ in REGISTER_TABLE:
+        if name in REGISTER_ADDED_COLUMNS and name not in present:
+            con.execute(f"ALTER TABLE raw.file_register ADD COLUMN {name} {con.sql_type(kind)}")
+    con.create_table("raw.file_warnings", WARNINGS_TABLE)
+    con.create_table("raw.vintages", VINTAGES_TABLE)
     con.execute(CURRENT_VINTAGES_DDL)
     for feed in FEEDS.values():
-        cols = ", ".join(f'"{name}" {type_}' for name, type_ in raw_table_columns(feed))
-        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{feed.feed_id} ({cols})")
+        con.create_table(f"raw.{feed.feed_id}", raw_table_columns(feed))
         _add_missing_columns(con, feed)
+    database.grant_table_privileges(con)
 
 
 def _add_missing_columns(con: Warehouse, feed: Feed) -> None:
@@ -172,10 +168,10 @@ def _add_missing_columns(con: Warehouse, feed: Feed) -> None:
     present = {r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
         [feed.feed_id]).fetchall()}
-    for name, type_ in raw_table_columns(feed):
+    for name, kind in raw_table_columns(feed):
         if name in present:
             continue
-        con.execute(f'ALTER TABLE raw.{feed.feed_id} ADD COLUMN "{name}" {type_}')
+        con.execute(f'ALTER TABLE raw.{feed.feed_id} ADD COLUMN "{name}" {con.sql_type(kind)}')
         if name == PERSON_KEY:
             key = pii.secret()
             id_field = feed.person_id_field
@@ -496,8 +492,7 @@ def land_parsed(
     effective_submission = submitted_on or (parsed.reported_on if history else None) or received_at.date()
     ingested_at = clock.now()
 
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with con.transaction():
         vintages = []
         for scope in file_scopes:
             vintage = con.execute(
@@ -518,10 +513,6 @@ def land_parsed(
                 "INSERT INTO raw.file_warnings (file_sha256, feed_id, file_name, sheet, period, row_number,"
                 " column_name, cause_zh, cause_en) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [[sha, feed_id, name, parsed.sheet, parsed.period, *_parts(w)] for w in parsed.warnings])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return LandingResult(name, feed_id, "accepted", sha, parsed.period, tuple(file_scopes),
                          max(vintages), len(parsed.rows), warnings=tuple(parsed.warnings))
 
@@ -539,16 +530,17 @@ def land_inbox(
     inbox: Path | None = None,
     *,
     archive_root: Path | None = None,
-    submitted_on: dict[str, dt.date] | None = None,
+    submitted_on: dt.date | Mapping[str, dt.date] | None = None,
     history: bool = False,
     only: Callable[[Path, str | None], bool] | None = None,
-    progress: Callable[[Iterable], Iterable] | None = None,
+    progress: Callable[[list], Iterable] | None = None,
 ) -> LandingResults:
     """Land every file present in the inbox, in name order; what is not a submission is
     listed in the result's `ignored`.
 
-    `submitted_on` maps a path relative to the inbox (posix) to its stated submission date;
-    `history` takes each file's own 填报日期 as its submission date (see `land_file`).
+    `submitted_on` is one stated submission date for every file, or one per path relative to the
+    inbox (posix); `history` takes each file's own 填报日期 as its submission date (see
+    `land_file`). `progress` wraps the list of files landed (a progress bar).
     """
     inbox = inbox or settings.inbox_path()
     archive_root = archive_root or settings.archive_path()
@@ -557,7 +549,8 @@ def land_inbox(
     candidates = [c for c in survey.candidates if only is None or only(*c)]
     results = LandingResults(ignored=survey.ignored)
     for path, feed_id in (progress(candidates) if progress else candidates):
-        stated = (submitted_on or {}).get(path.relative_to(inbox).as_posix())
+        stated = (submitted_on.get(path.relative_to(inbox).as_posix()) if isinstance(submitted_on, Mapping)
+                  else submitted_on)
         results.append(land_file(con, path, feed_id, archive_root=archive_root, submitted_on=stated,
                                  history=history, inbox=inbox))
     return results

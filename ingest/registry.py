@@ -44,31 +44,33 @@ CANONICAL_SUFFIX = "_canonical"
 PERSON_KEY = "person_key"
 
 # Columns every raw table carries after the feed's own columns (FEEDS.md "Lineage"),
-# plus `_scope` (the 填报单位 of multi-department feeds, '' otherwise).
+# plus `_scope` (the 填报单位 of multi-department feeds, '' otherwise). Types are storage kinds:
+# each engine's DDL type for a kind is `ingest.warehouse.SQL_TYPES`.
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("_feed_id", "VARCHAR"),
-    ("_file_sha256", "VARCHAR"),
-    ("_file_name", "VARCHAR"),
-    ("_sheet", "VARCHAR"),
-    ("_row_number", "INTEGER"),
-    ("_period", "VARCHAR"),
-    ("_scope", "VARCHAR"),
-    ("_is_total", "BOOLEAN"),
-    ("_source_unit", "VARCHAR"),
+    ("_feed_id", "text"),
+    ("_file_sha256", "text"),
+    ("_file_name", "text"),
+    ("_sheet", "text"),
+    ("_row_number", "integer"),
+    ("_period", "text"),
+    ("_scope", "text"),
+    ("_is_total", "boolean"),
+    ("_source_unit", "text"),
     # Cells that could not be read as their column's type: 'field: 原值' lines; the value is NULL
     # and the schema check flags the row (raw keeps what the file said, the gate decides).
-    ("_parse_errors", "VARCHAR"),
-    ("_ingested_at", "TIMESTAMP"),
+    ("_parse_errors", "text"),
+    ("_ingested_at", "timestamp"),
 )
 
-DUCKDB_TYPES: dict[str, str] = {
-    "text": "VARCHAR",
-    "enum": "VARCHAR",
-    "number": "DOUBLE",
-    "integer": "DOUBLE",  # counts may arrive as 万人 and convert to fractions of a person
-    "bool": "BOOLEAN",
-    "month": "VARCHAR",  # 'YYYY-MM'
-    "date": "DATE",
+# The storage kind of each column type (a key of ingest.warehouse.SQL_TYPES).
+STORAGE_KINDS: dict[str, str] = {
+    "text": "text",
+    "enum": "text",
+    "number": "number",
+    "integer": "number",  # counts may arrive as 万人 and convert to fractions of a person
+    "bool": "boolean",
+    "month": "text",  # 'YYYY-MM'
+    "date": "date",
 }
 
 
@@ -111,8 +113,9 @@ class Column:
         return dict(self.codes).get(value) if isinstance(value, str) else None
 
     @property
-    def duckdb_type(self) -> str:
-        return DUCKDB_TYPES[self.type]
+    def storage_kind(self) -> str:
+        """How raw stores the column (a key of ingest.warehouse.SQL_TYPES)."""
+        return STORAGE_KINDS[self.type]
 
     @property
     def warehouse_factor(self) -> float:
@@ -698,16 +701,17 @@ def get_feed(feed_id: str) -> Feed:
 
 
 def derived_columns(feed: Feed) -> list[tuple[str, str]]:
-    """(name, DuckDB type) of what landing adds to a feed's fields: the canonical name of each
+    """(name, storage kind) of what landing adds to a feed's fields: the canonical name of each
     department column (`<field>_canonical`, NULL when the name does not resolve) and, for a feed
     with a resident ID number, the `person_key`."""
-    derived = [(c.canonical_field, "VARCHAR") for c in feed.department_columns]
+    derived = [(c.canonical_field, "text") for c in feed.department_columns]
     if feed.person_id_field:
-        derived.append((PERSON_KEY, "VARCHAR"))
+        derived.append((PERSON_KEY, "text"))
     return derived
 
 
 def raw_table_columns(feed: Feed) -> list[tuple[str, str]]:
-    """(name, DuckDB type) of `raw.<feed_id>`: the feed's fields, the derived columns
-    (`derived_columns`), then the lineage columns."""
-    return [(c.field, c.duckdb_type) for c in feed.columns] + derived_columns(feed) + list(LINEAGE_COLUMNS)
+    """(name, storage kind) of `raw.<feed_id>`: the feed's fields, the derived columns
+    (`derived_columns`), then the lineage columns. `Warehouse.sql_type(kind)` gives the engine's
+    DDL type."""
+    return [(c.field, c.storage_kind) for c in feed.columns] + derived_columns(feed) + list(LINEAGE_COLUMNS)

@@ -5,7 +5,14 @@ never through a driver directly. SQL written in Python stays in the subset both 
 (no QUALIFY, GROUP BY ALL, arg_max, INSERT BY NAME): parameters are `?` (positional) or
 `$name` (a mapping), and `Warehouse.execute` adapts them to the driver.
 
-`SVCMON_WAREHOUSE_URL` unset: DuckDB at `$SVCMON_HOME/warehouse.duckdb` (the embedded default).
+`SVCMON_WAREHOUSE_URL` unset: DuckDB at `$SVCMON_HOME/warehouse.duckdb` (the embedded default);
+`postgresql://user:pass@host:port/db`: PostgreSQL through psycopg 3 (autocommit; `transaction()`
+groups statements), the database prepared by `ingest.database` on first use (schemas, roles) and
+every pipeline session running as `svcmon_owner` when the login may.
+
+What differs between the engines lives here and nowhere else in Python: the DDL types
+(`Warehouse.sql_type`), parameter styles, bulk loading (DuckDB reads Arrow, PostgreSQL `COPY`),
+and how a result becomes a typed frame.
 """
 
 from __future__ import annotations
@@ -21,6 +28,30 @@ from ingest import settings
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
+
+# The DDL type of each kind of value, per engine: the one home of engine-specific column types.
+# `number` is an 8-byte float; `json` is DuckDB's JSON, PostgreSQL's JSONB (comparable, indexable).
+SQL_TYPES: dict[str, dict[str, str]] = {
+    "text": {"duckdb": "VARCHAR", "postgres": "VARCHAR"},
+    "number": {"duckdb": "DOUBLE", "postgres": "DOUBLE PRECISION"},
+    "integer": {"duckdb": "INTEGER", "postgres": "INTEGER"},
+    "bigint": {"duckdb": "BIGINT", "postgres": "BIGINT"},
+    "boolean": {"duckdb": "BOOLEAN", "postgres": "BOOLEAN"},
+    "date": {"duckdb": "DATE", "postgres": "DATE"},
+    "timestamp": {"duckdb": "TIMESTAMP", "postgres": "TIMESTAMP"},
+    "json": {"duckdb": "JSON", "postgres": "JSONB"},
+    "bytes": {"duckdb": "BLOB", "postgres": "BYTEA"},
+}
+ENGINES = ("duckdb", "postgres")
+
+
+def sql_type(kind: str, engine: str) -> str:
+    """The DDL type of `kind` (a key of SQL_TYPES) on `engine` ('duckdb' | 'postgres')."""
+    try:
+        return SQL_TYPES[kind][engine]
+    except KeyError:
+        raise ValueError(f"no SQL type for kind {kind!r} on engine {engine!r}") from None
+
 
 # A `?` or `$name` placeholder outside quoted text (single quotes, double quotes).
 _PLACEHOLDER = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*")|(\?)|\$([A-Za-z_][A-Za-z0-9_]*)|(%)""")
@@ -73,6 +104,21 @@ class Warehouse:
     """One open connection to the warehouse. Use as a context manager; it closes on exit."""
 
     engine: str = ""
+
+    def sql_type(self, kind: str) -> str:
+        """The DDL type of `kind` on this engine (e.g. `number` → DOUBLE / DOUBLE PRECISION)."""
+        return sql_type(kind, self.engine)
+
+    def create_table(self, table: str, columns: Sequence[tuple[str, ...]], *,
+                     constraints: Sequence[str] = ()) -> None:
+        """`CREATE TABLE IF NOT EXISTS table (…)` from (name, storage kind[, column constraint])
+        tuples, each kind in this engine's DDL type, then any table constraints."""
+        body = ",\n    ".join([
+            *(" ".join(part for part in (quote_identifier(name), self.sql_type(kind), *rest) if part)
+              for name, kind, *rest in columns),
+            *constraints,
+        ])
+        self.execute(f"CREATE TABLE IF NOT EXISTS {table} (\n    {body}\n)")
 
     def __enter__(self) -> Warehouse:
         return self
@@ -155,6 +201,134 @@ class DuckDBWarehouse(Warehouse):
         self.raw.close()
 
 
+# PostgreSQL type OIDs (pg_type) and how DuckDB's `df()` types the same values: ints stay ints
+# (nullable Int32/Int64 when a NULL is present), floats and NUMERIC are float64, booleans bool
+# (nullable `boolean`), text `str`, dates and timestamps datetime64[us].
+_PG_INT32 = {21, 23}            # int2, int4
+_PG_INT64 = {20}                # int8
+_PG_FLOAT = {700, 701, 1700}    # float4, float8, numeric
+_PG_BOOL = {16}
+_PG_TEXT = {25, 1043, 1042, 19, 114, 3802}  # text, varchar, bpchar, name, json, jsonb
+_PG_DATETIME = {1082, 1114}     # date, timestamp
+
+
+class PostgresResult(Result):
+    def __init__(self, cursor: Any) -> None:
+        # Rows are read at once: the connection's one cursor may run the next statement before
+        # this result is consumed (DuckDB's results behave the same way for our callers).
+        self._description = list(cursor.description or [])
+        self._rows = [tuple(r) for r in cursor.fetchall()] if cursor.description else []
+        self._next = 0
+
+    @property
+    def description(self) -> list[tuple]:
+        return [(d.name, d.type_code, None, None, d.precision, d.scale, None) for d in self._description]
+
+    def fetchall(self) -> list[tuple]:
+        rows, self._next = self._rows[self._next:], len(self._rows)
+        return rows
+
+    def fetchone(self) -> tuple | None:
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    def df(self) -> pd.DataFrame:
+        import pandas as pd
+
+        rows = self.fetchall()
+        data = {}
+        for i, d in enumerate(self._description):
+            values = [r[i] for r in rows]
+            has_null = any(v is None for v in values)
+            oid = d.type_code
+            if oid in _PG_INT32 or oid in _PG_INT64:
+                width = 32 if oid in _PG_INT32 else 64
+                data[d.name] = pd.array(values, dtype=f"Int{width}") if has_null else \
+                    pd.array(values, dtype=f"int{width}")
+            elif oid in _PG_FLOAT:
+                data[d.name] = pd.array([float("nan") if v is None else float(v) for v in values], dtype="float64")
+            elif oid in _PG_BOOL:
+                data[d.name] = pd.array(values, dtype="boolean" if has_null else "bool")
+            elif oid in _PG_TEXT:
+                data[d.name] = pd.array(values, dtype="str")
+            elif oid in _PG_DATETIME:
+                data[d.name] = pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[us]")
+            else:
+                data[d.name] = pd.Series(values, dtype=object)
+        frame = pd.DataFrame({name: pd.Series(v).reset_index(drop=True) for name, v in data.items()},
+                             columns=[d.name for d in self._description])
+        return frame
+
+
+class PostgresWarehouse(Warehouse):
+    """A PostgreSQL session (psycopg 3, autocommit): every statement commits on its own unless it
+    runs inside `transaction()`. On opening, the database is prepared if it is not yet
+    (`ingest.database.ensure_database`) and the session takes the pipeline's role when the login
+    is a member of it, so everything it creates belongs to `svcmon_owner`."""
+
+    engine = "postgres"
+
+    def __init__(self, url: str, *, read_only: bool = False, prepare: bool = True) -> None:
+        import psycopg
+        from psycopg.types.string import TextLoader
+
+        self.url = url
+        self.raw = psycopg.connect(url, autocommit=True)
+        # JSON comes back as its text, as DuckDB gives it (callers json.loads what they need).
+        for name in ("json", "jsonb"):
+            self.raw.adapters.register_loader(name, TextLoader)
+        self._cursor = self.raw.cursor()
+        if prepare:
+            from ingest import database
+
+            database.ensure_database(self)
+        if read_only:
+            self._cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Result:
+        if params is None:
+            self._cursor.execute(sql)
+        else:
+            self._cursor.execute(translate_placeholders(sql, params), _plain_params(params))
+        return PostgresResult(self._cursor)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(translate_placeholders(sql, rows[0]), [_plain_params(r) for r in rows])
+
+    def insert_arrow(self, table: str, data: pa.Table) -> None:
+        """`COPY … FROM STDIN` with the column list: absent columns stay NULL."""
+        columns = ", ".join(quote_identifier(c) for c in data.column_names)
+        rows = zip(*(column.to_pylist() for column in data.columns), strict=True)
+        with self._cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Warehouse]:
+        """One transaction (psycopg's: committed on success, rolled back on any error); nested
+        blocks become savepoints."""
+        with self.raw.transaction():
+            yield self
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def _plain_params(params: Sequence[Any] | Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+    """numpy scalars (from frames) as Python values: psycopg adapts only the latter."""
+    def plain(value: Any) -> Any:
+        if hasattr(value, "item") and type(value).__module__ == "numpy":
+            return value.item()
+        return value
+
+    if isinstance(params, Mapping):
+        return {k: plain(v) for k, v in params.items()}
+    return [plain(v) for v in params]
+
+
 def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -182,10 +356,22 @@ def warehouse_url() -> str:
 
 
 def connect(url: str | Path | None = None, *, read_only: bool = False) -> Warehouse:
-    """Open the warehouse (`url` or `warehouse_url()`): a `duckdb:///path` URL or a plain path is DuckDB."""
+    """Open the warehouse (`url` or `warehouse_url()`): a `duckdb:///path` URL or a plain path is
+    DuckDB; `postgresql://…` (or `postgres://…`) is the PostgreSQL server, prepared on first use
+    (`ingest.database.ensure_database`). `read_only` on PostgreSQL opens a session whose
+    transactions are read-only (the server's roles decide what a login may touch)."""
     target = str(url) if url is not None else warehouse_url()
+    if is_postgres_url(target):
+        return PostgresWarehouse(target, read_only=read_only)
     if target.startswith("duckdb://"):
         target = target.removeprefix("duckdb://")
-    if target.startswith(("postgresql://", "postgres://")):
-        raise NotImplementedError("PostgreSQL warehouse: see the shared-warehouse issue")
     return DuckDBWarehouse(Path(target), read_only=read_only)
+
+
+def is_postgres_url(url: str | Path | None) -> bool:
+    return str(url or "").startswith(("postgresql://", "postgres://"))
+
+
+def engine_of(url: str | Path | None = None) -> str:
+    """'postgres' or 'duckdb': the engine `url` (default `warehouse_url()`) names."""
+    return "postgres" if is_postgres_url(url if url is not None else warehouse_url()) else "duckdb"

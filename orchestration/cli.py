@@ -26,6 +26,7 @@ import typer
 from ingest import clock, landing, settings
 from ingest.periods import PeriodError, validate_period
 from ingest.registry import month_range
+from ingest.warehouse import connect as connect_warehouse
 from orchestration.locks import WriterBusy, writer_lock
 from orchestration.terminal import Out, Stages, dbt_output_to
 
@@ -220,25 +221,23 @@ STATUS_LABELS = {"accepted": ("接收 accepted", "green"), "rejected": ("退回 
 
 def _land(out: Out, stages: Stages, *, stated: dt.date | Mapping[str, dt.date] | None = None,
           history: bool = False) -> landing.LandingResults:
-    """Land every file of the inbox (before a build, so the run knows which periods they touch).
-    `stated` is one submission date for every file, or one per path relative to the inbox (the
-    demo's); `history` takes each file's 填报日期. The records beside the archive follow."""
+    """Land every file of the inbox (`landing.land_inbox`; before a build, so the run knows which
+    periods they touch). `stated` is one submission date for every file, or one per path relative
+    to the inbox (the demo's); `history` takes each file's 填报日期. The records beside the archive
+    follow."""
     from ingest import recovery
 
-    inbox = settings.inbox_path()
+    def progress(files: list) -> Iterator:
+        stages.start("landing", "落地 / landing files", total=len(files))
+        for item in files:
+            yield item
+            stages.advance("landing")
+        stages.finish("landing")
+
     con = landing.connect()
     try:
-        survey = landing.survey_inbox(inbox)
-        landing.clean_temporary_copies(settings.archive_path())
-        stages.start("landing", "落地 / landing files", total=len(survey.candidates))
-        results = landing.LandingResults(ignored=survey.ignored)
-        for path, feed_id in survey.candidates:
-            submitted = stated.get(path.relative_to(inbox).as_posix()) if isinstance(stated, Mapping) else stated
-            results.append(landing.land_file(con, path, feed_id, submitted_on=submitted, history=history,
-                                             inbox=inbox))
-            stages.advance("landing")
+        results = landing.land_inbox(con, submitted_on=stated, history=history, progress=progress)
         recovery.sync_all(con)
-        stages.finish("landing")
     finally:
         con.close()
     return results
@@ -671,7 +670,7 @@ def _ensure_completeness_model(out: Out) -> None:
     from orchestration.dbt import run_dbt_process
 
     with out.console.status("构建报送情况 / building the completeness model (dbt)…"):
-        process = run_dbt_process(settings.warehouse_path(), "build", "--quiet", "--select", "+fct_feed_completeness",
+        process = run_dbt_process(settings.warehouse_url(), "build", "--quiet", "--select", "+fct_feed_completeness",
                                   "--resource-type", "seed", "--resource-type", "model",
                                   work=settings.dbt_path() / "status")
     if process.returncode != 0:
@@ -889,6 +888,45 @@ def _rebuild_all(out: Out) -> None:
     else:
         out.fail(f"不一致 differs: {result.differing_tables}")
         raise typer.Exit(EXIT_FAILED)
+
+
+db_app = typer.Typer(help="数仓数据库 / the warehouse database: schemas, roles and grants", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("init")
+def db_init() -> None:
+    """初始化数仓：模式、角色与授权（可重复运行）/ create the schemas, roles and grants (idempotent).
+
+    On PostgreSQL it needs a login that owns the database and may create roles; DuckDB has no
+    roles, so only the schemas and tables are made."""
+    from expectations.store import ensure_quality_schema
+    from ingest import database
+    from orchestration import instance
+
+    out = Out()
+    with _writing(out):
+        con = connect_warehouse()
+        try:
+            if con.engine == "postgres":
+                database.init_database(con)
+                database.take_owner_role(con)
+            landing.ensure_raw_schema(con)
+            ensure_quality_schema(con)
+            database.grant_table_privileges(con)
+        except database.DatabaseNotReady as exc:
+            out.fail(str(exc))
+            raise typer.Exit(EXIT_FAILED) from None
+        finally:
+            con.close()
+        if con.engine == "postgres":
+            instance.dagster_home()  # the instance's runs and events on the same server
+    if con.engine == "postgres":
+        out.line(f"已初始化 initialised: schemas {', '.join(database.SCHEMAS)}; roles {', '.join(database.ROLES)}")
+        out.line(f"授权分析人员 / give a person read access to published figures: GRANT {database.ANALYST} TO <login>;"
+                 f"  statisticians: GRANT {database.STATISTICIAN} TO <login>;")
+    else:
+        out.line(f"已初始化 initialised: {settings.warehouse_path()} (DuckDB: no roles)")
 
 
 if __name__ == "__main__":

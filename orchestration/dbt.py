@@ -7,12 +7,15 @@ re-parses it at every load (`prepare_if_dev`), CI prepares it with
 prepares it on first use after a plain `pip install` (`ensure_manifest`).
 
 What a run writes (dbt's target folder and logs) lives under `$SVCMON_HOME/dbt`, never in the
-package: `dbt_build` is the one way the assets invoke dbt.
+package: `dbt_build` is the one way the assets invoke dbt, `run_dbt_process` the one way
+everything else does. Both connect dbt to the warehouse `SVCMON_WAREHOUSE_URL` names through
+`dbt_environment` (profiles.yml reads what it derives).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 import os
 import subprocess
@@ -21,10 +24,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from dagster_dbt import DagsterDbtTranslator, DbtProject
 
-from ingest import clock, settings
+from ingest import clock, database, settings
+from ingest.warehouse import connect as connect_warehouse
+from ingest.warehouse import is_postgres_url
 
 if TYPE_CHECKING:
     from dagster import AssetExecutionContext
@@ -50,16 +56,47 @@ def ensure_manifest() -> Path:
     return dbt_project.manifest_path
 
 
+def dbt_environment(url: str | Path | None = None) -> dict[str, str]:
+    """What profiles.yml reads to reach the warehouse `url` (default `SVCMON_WAREHOUSE_URL`, else
+    the home's DuckDB file): the target and, on PostgreSQL, host, port, user, password, database,
+    sslmode and the role the pipeline's sessions take. The one place a warehouse URL becomes dbt
+    settings. (The password is not in a `DBT_ENV_SECRET_` variable: dbt would then mask every
+    occurrence of it in its event stream, and a password that is also a word of the project, such
+    as `svcmon`, turns node ids into `model.*****.…` that dagster-dbt cannot match.)"""
+    url = str(url) if url is not None else settings.warehouse_url()
+    if not is_postgres_url(url):
+        return {"DBT_SVCMON_TARGET": "duckdb", "SVCMON_WAREHOUSE": url.removeprefix("duckdb://")}
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    user = unquote(parts.username or "") or getpass.getuser()
+    return {
+        "DBT_SVCMON_TARGET": "postgres",
+        "DBT_SVCMON_HOST": parts.hostname or "localhost",
+        "DBT_SVCMON_PORT": str(parts.port or 5432),
+        "DBT_SVCMON_USER": user,
+        "DBT_SVCMON_PASSWORD": unquote(parts.password or ""),
+        "DBT_SVCMON_DBNAME": unquote(parts.path.lstrip("/")) or user,
+        "DBT_SVCMON_ROLE": database.OWNER,
+        "DBT_SVCMON_SSLMODE": query.get("sslmode", [""])[0],
+    }
+
+
+def _prepared(url: str) -> str:
+    """A PostgreSQL database is initialised (schemas, roles) before dbt first connects to it."""
+    if is_postgres_url(url):
+        connect_warehouse(url).close()
+    return url
+
+
 @contextmanager
 def _run_environment() -> Iterator[None]:
-    """dbt reads the warehouse path from `SVCMON_WAREHOUSE` (profiles.yml); the home decides it.
-    dagster-dbt hands dbt a copy of this process's environment when it starts it, so the
-    variables are set around that start only.
+    """dbt reaches the home's warehouse through `dbt_environment`. dagster-dbt hands dbt a copy of
+    this process's environment when it starts it, so the variables are set around that start only.
 
     When Dagster runs a subset of models, only tests whose parents are all in the subset
     run ('cautious'): a test must never run before the model it tests is built.
     """
-    wanted = {"SVCMON_WAREHOUSE": str(settings.warehouse_path()), "DBT_INDIRECT_SELECTION": "cautious"}
+    wanted = {**dbt_environment(_prepared(settings.warehouse_url())), "DBT_INDIRECT_SELECTION": "cautious"}
     before = {name: os.environ.get(name) for name in wanted}
     os.environ.update(wanted)
     try:
@@ -86,20 +123,20 @@ def dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, *args: str,
                        target_path=target, raise_on_error=raise_on_error)
 
 
-def run_dbt_process(warehouse: Path, *args: str, work: Path, vars: Mapping[str, Any] | None = None,
+def run_dbt_process(warehouse: Path | str, *args: str, work: Path, vars: Mapping[str, Any] | None = None,
                     env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
-    """dbt in a process of its own against the DuckDB file `warehouse` (dbt-duckdb keeps the file
-    open in the process that ran it), its target folder and logs under `work`. The one way code
-    outside Dagster's assets (status, rebuild, tests) runs dbt, with `vars` over the deployment's
-    own (`settings.deployment_dbt_vars`). Returns the finished process (stdout and stderr
-    captured); the caller decides what a failure means."""
+    """dbt in a process of its own against `warehouse` (a DuckDB file or a warehouse URL; a
+    process because dbt-duckdb keeps the file open in the process that ran it), its target
+    folder and logs under `work`. The one way code outside Dagster's assets (status, rebuild,
+    tests) runs dbt, with `vars` over the deployment's own (`settings.deployment_dbt_vars`). Returns the finished process (stdout and stderr captured); the caller
+    decides what a failure means."""
     cli = [DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
            "--target-path", str(Path(work) / "target"), "--log-path", str(Path(work) / "logs")]
     all_vars = {**settings.deployment_dbt_vars(), **(vars or {})}
     if all_vars:
         cli += ["--vars", json.dumps(all_vars)]
-    process_env = {**os.environ, "SVCMON_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-                   **(env or {})}
+    process_env = {**os.environ, **dbt_environment(_prepared(str(warehouse))),
+                   "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})}
     return subprocess.run(cli, env=process_env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR, check=False)
 
 

@@ -1,4 +1,4 @@
-"""The warehouse as a Dagster resource: one DuckDB file, one writer at a time."""
+"""The warehouse as a Dagster resource: the one `SVCMON_WAREHOUSE_URL` names (DuckDB by default)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from contextlib import ExitStack, contextmanager
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
-from ingest import landing, settings
+from ingest import landing
 from ingest.warehouse import Warehouse
 from orchestration.locks import writer_lock
 from orchestration.runs import PID_TAG, mark_dead_runs_failed, process_tag
 
 
 class WarehouseResource(ConfigurableResource):
-    """Opens `$SVCMON_HOME/warehouse.duckdb`; connections are closed before dbt runs.
+    """Opens the warehouse (`SVCMON_WAREHOUSE_URL`, else `$SVCMON_HOME/warehouse.duckdb`);
+    connections are closed before dbt runs.
 
     Every job uses it, so every run holds the home's writer lock from its start to its end
     (re-entrant: a CLI command holding it already runs its jobs in the same process), and records
@@ -40,7 +41,7 @@ class WarehouseResource(ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[Warehouse]:
-        con = landing.connect(settings.warehouse_path())
+        con = landing.connect()
         try:
             yield con
         finally:

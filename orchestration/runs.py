@@ -15,60 +15,24 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from ingest import settings
+from ingest.warehouse import connect as connect_warehouse
+from ingest.warehouse import is_postgres_url
+from orchestration.instance import WRITER_TAG, dagster_home, write_instance_config  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:  # the CLI's light commands need not import Dagster
     from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
-WRITER_TAG = "svcmon/writer"  # every job writes the warehouse: one such run in progress at a time
 PID_TAG = "svcmon/pid"  # "<pid>:<process start time>" of the process executing the run
-
-INSTANCE_SETTINGS: dict[str, Any] = {
-    "telemetry": {"enabled": False},  # the machines are offline
-    "concurrency": {"runs": {"tag_concurrency_limits": [{"key": WRITER_TAG, "limit": 1}]}},
-    # The daemon notices run workers that died and fails their runs.
-    "run_monitoring": {"enabled": True, "poll_interval_seconds": 30},
-}
-
-
-def ensure_instance_config(dagster_home: Path) -> Path:
-    """`dagster.yaml` with svcmon's settings; keys an operator set already are kept."""
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    path = dagster_home / "dagster.yaml"
-    current = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
-    wanted = {**INSTANCE_SETTINGS, **current}
-    if wanted != current or not path.exists():
-        path.write_text(yaml.safe_dump(wanted, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-_set_here: str | None = None  # the DAGSTER_HOME this process chose (not an operator's)
-
-
-def dagster_home() -> Path:
-    """`$DAGSTER_HOME` when an operator set it, else `$SVCMON_HOME/dagster`, which is then set
-    for this process (and followed if the home changes) so the runs it starts and the UI started
-    from it (`dagster dev`) share one instance. `python -m orchestration.runs` writes its
-    `dagster.yaml` and prints the folder."""
-    global _set_here
-    given = os.environ.get("DAGSTER_HOME")
-    if given and given != _set_here:
-        home = Path(given)
-    else:
-        home = settings.home() / "dagster"
-        os.environ["DAGSTER_HOME"] = _set_here = str(home)
-    ensure_instance_config(home)  # adds svcmon's settings (the writer queue) to any instance it runs on
-    return home
 
 
 def instance() -> DagsterInstance:
     from dagster import DagsterInstance
 
+    if is_postgres_url(settings.warehouse_url()):
+        connect_warehouse().close()  # the server's schemas exist before Dagster creates its tables
     dagster_home()
     opened = DagsterInstance.get()
     mark_dead_runs_failed(opened)

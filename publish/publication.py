@@ -51,33 +51,31 @@ VINTAGE_KEYS = read_set.VINTAGE_KEYS
 LOG_TABLE = f"{PUBLISHED_SCHEMA}.publication_log"
 DIFF_TABLE = f"{PUBLISHED_SCHEMA}.publication_diff"
 
-_LOG_DDL = f"""
-CREATE TABLE IF NOT EXISTS {LOG_TABLE} (
-    period VARCHAR NOT NULL,
-    version INTEGER NOT NULL,
-    published_at TIMESTAMP NOT NULL,
-    gate_result VARCHAR NOT NULL,
-    input_vintages JSON NOT NULL,
-    override JSON,
-    as_of_date DATE,
-    PRIMARY KEY (period, version)
-)"""
-_DIFF_DDL = f"""
-CREATE TABLE IF NOT EXISTS {DIFF_TABLE} (
-    period VARCHAR NOT NULL,
-    version INTEGER NOT NULL,
-    previous_version INTEGER NOT NULL,
-    table_name VARCHAR NOT NULL,
-    row_key VARCHAR NOT NULL,
-    row_name VARCHAR,
-    change VARCHAR NOT NULL,
-    column_name VARCHAR,
-    old_value DOUBLE,
-    new_value DOUBLE,
-    delta DOUBLE,
-    old_text VARCHAR,
-    new_text VARCHAR
-)"""
+# (column, storage kind, constraint) for Warehouse.create_table (each engine's DDL types).
+_LOG_COLUMNS = (
+    ("period", "text", "NOT NULL"),
+    ("version", "integer", "NOT NULL"),
+    ("published_at", "timestamp", "NOT NULL"),
+    ("gate_result", "text", "NOT NULL"),
+    ("input_vintages", "json", "NOT NULL"),
+    ("override", "json", ""),
+    ("as_of_date", "date", ""),
+)
+_DIFF_COLUMNS = (
+    ("period", "text", "NOT NULL"),
+    ("version", "integer", "NOT NULL"),
+    ("previous_version", "integer", "NOT NULL"),
+    ("table_name", "text", "NOT NULL"),
+    ("row_key", "text", "NOT NULL"),
+    ("row_name", "text", ""),
+    ("change", "text", "NOT NULL"),
+    ("column_name", "text", ""),
+    ("old_value", "number", ""),
+    ("new_value", "number", ""),
+    ("delta", "number", ""),
+    ("old_text", "text", ""),
+    ("new_text", "text", ""),
+)
 LOG_COLUMN_DOCS: dict[str, str] = {
     "period": "报告期 / report period (YYYY-MM)",
     "version": "发布版本号 / version of the period",
@@ -226,13 +224,13 @@ def ensure_published_schema(con: Warehouse) -> None:
     brought to it (its version tables become the history tables; the old indicator-only diff is kept
     aside as publication_diff_indicators)."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {PUBLISHED_SCHEMA}")
-    con.execute(_LOG_DDL)
+    con.create_table(LOG_TABLE, _LOG_COLUMNS, constraints=["PRIMARY KEY (period, version)"])
     if "as_of_date" not in con.columns(PUBLISHED_SCHEMA, "publication_log"):
-        con.execute(f"ALTER TABLE {LOG_TABLE} ADD COLUMN as_of_date DATE")
+        con.execute(f"ALTER TABLE {LOG_TABLE} ADD COLUMN as_of_date {con.sql_type('date')}")
     diff_columns = con.columns(PUBLISHED_SCHEMA, "publication_diff")
     if diff_columns and "table_name" not in diff_columns:
         con.execute(f"ALTER TABLE {DIFF_TABLE} RENAME TO publication_diff_indicators")
-    con.execute(_DIFF_DDL)
+    con.create_table(DIFF_TABLE, _DIFF_COLUMNS)
     for mart in PUBLISHED_MARTS:
         if (_table_type(con, PUBLISHED_SCHEMA, mart) == "BASE TABLE"
                 and not con.table_exists(PUBLISHED_SCHEMA, history_table(mart))):

@@ -148,7 +148,7 @@ def test_the_instance_queues_writing_runs_and_the_schedule_runs_in_shanghai(home
     config = home / "dagster" / "dagster.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace("poll_interval_seconds: 30",
                                                                   "poll_interval_seconds: 90"), encoding="utf-8")
-    runs.ensure_instance_config(home / "dagster")
+    instance.write_instance_config(home / "dagster")
     assert "poll_interval_seconds: 90" in config.read_text(encoding="utf-8")
 
 
@@ -191,7 +191,7 @@ def test_two_dagster_runs_started_together_on_one_home_both_finish_one_after_the
 
     prepare_dbt_project()
     monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
-    runs.ensure_instance_config(home / "dagster")
+    runs.write_instance_config(home / "dagster")
     env = _env(home, DAGSTER_HOME=str(home / "dagster"))
     with locks.writer_lock():  # held while both runs start, so both meet a busy home
         processes = [subprocess.Popen([sys.executable, "-c", RUN_REPORT_JOB], env=env, stdout=subprocess.PIPE,

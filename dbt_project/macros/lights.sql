@@ -6,15 +6,18 @@
     binary fractions such as 66.7.
 #}
 
-{# Share of the year gone by at the period's month: month / 12 (the 1-2月 period is month 2 = 2/12). #}
+{#
+    Share of the year gone by at the period's month: month / 12 (the 1-2月 period is month 2 = 2/12).
+    An 8-byte float on every engine (PostgreSQL would otherwise compute NUMERIC).
+#}
 {% macro time_progress(month_expr) -%}
-    (({{ month_expr }}) / 12.0)
+    (cast({{ month_expr }} as {{ type_double() }}) / 12)
 {%- endmacro %}
 
 
-{# Plan time progress of the five-year view: months since 2022-12 over 60. #}
+{# Plan time progress of the five-year view: months since 2022-12 over 60 (an 8-byte float). #}
 {% macro plan_time_progress(months_since_start_expr) -%}
-    (({{ months_since_start_expr }}) / 60.0)
+    (cast({{ months_since_start_expr }} as {{ type_double() }}) / 60)
 {%- endmacro %}
 
 
