@@ -86,7 +86,8 @@ def test_file_names_print_whole_on_one_plain_line_outside_a_terminal(home):
     escaped = next(line for line in lines if "固定资产投资" in line)
     assert "[bold red]固定资产投资\\x1b[2J202302.csv" in escaped and "\x1b" not in escaped
     assert next(line for line in lines if "分行业202302.csv" in line).startswith("接收 accepted  2023-02  stats_services")
-    assert lines[-1] == "接收 accepted 2 · 退回 rejected 1 · 重复 duplicate 0"
+    assert lines[-1] == ("接收 accepted 2 · 退回 rejected 1 · 重复 duplicate 0 · 待下次 deferred 0 · 忽略 ignored 0 · "
+                         "警告 warnings 0")
 
 
 def test_status_from_without_to_runs_to_the_latest_period_and_names_periods_without_feeds(home):
