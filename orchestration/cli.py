@@ -520,7 +520,11 @@ def _demo_refusal(home: Path) -> str | None:
     inbox = settings.inbox_path()
     found["收件箱 inbox"] = sum(landing.sha256_of(p) not in ours for p, _feed in landing.scan_inbox(inbox))
     archive = settings.archive_path()
-    archived = [p for p in archive.rglob("*") if p.is_file()] if archive.exists() else []
+    from ingest import recovery
+
+    # The records beside the archive mirror the register (counted above); temporary copies are not files.
+    archived = [p for p in archive.rglob("*") if p.is_file() and recovery.RECORDS_DIR not in p.relative_to(archive).parts
+                and not p.name.startswith(landing.TEMP_PREFIX)] if archive.exists() else []
     found["归档 archive"] = sum(p.name.split(".")[0] not in ours and landing.sha256_of(p) not in ours for p in archived)
     foreign = {k: n for k, n in found.items() if n}
     if not foreign:
