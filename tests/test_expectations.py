@@ -251,8 +251,11 @@ def test_schema_uniqueness_and_department_checks_trace_the_rows():
     assert rows_of("major_projects.department.unresolved.responsible_dept") == [11]
     assert rows_of("major_projects.schema.required.project_code") == []  # the 合计 row is not a project
     enum = result(results, "major_projects.schema.enum.project_type", sha)
-    assert enum.samples[0] == {"_file_name": "重大项目2024年5月.xlsx", "_sheet": "重大项目实施表", "_row_number": 6,
-                               "project_code": "2024-330302-72-01-000003", "project_type": "产业型"}
+    shown = {k: v for k, v in enum.samples[0].items() if k not in ("_key", "_value")}
+    assert shown == {"_file_name": "重大项目2024年5月.xlsx", "_sheet": "重大项目实施表", "_row_number": 6,
+                     "project_code": "2024-330302-72-01-000003", "project_type": "产业型"}
+    # the row's acknowledgement keys: keyed hashes, never the values themselves
+    assert all(len(enum.samples[0][k]) == 16 for k in ("_key", "_value"))
     assert result(results, "major_projects.department.unresolved.responsible_dept", sha).severity == "warn"
     assert failed_ids(results) & {r.check_id for r in results if r.severity == "error"} == {
         "major_projects.uniqueness.business_key", "major_projects.schema.enum.project_type",
