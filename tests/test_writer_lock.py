@@ -148,7 +148,7 @@ def test_the_instance_queues_writing_runs_and_the_schedule_runs_in_shanghai(home
     config = home / "dagster" / "dagster.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace("poll_interval_seconds: 30",
                                                                   "poll_interval_seconds: 90"), encoding="utf-8")
-    instance.write_instance_config(home / "dagster")
+    runs.write_instance_config(home / "dagster")
     assert "poll_interval_seconds: 90" in config.read_text(encoding="utf-8")
 
 
