@@ -103,9 +103,13 @@ def land_rows(con: Warehouse, feed_id: str, period: str, rows: Iterable[Mapping[
 def prepare_dbt_project() -> Path:
     """Prepare the dbt manifest once per session with dagster-dbt, as `dagster dev` does, so the
     tests load the dbt project as it is now, not as it was when the manifest was last prepared."""
+    from filelock import FileLock
+
     from orchestration.dbt import dbt_project
 
-    dbt_project.preparer.prepare(dbt_project)
+    # Test workers running side by side (pytest-xdist) parse into the same target folder: one at a time.
+    with FileLock(str(dbt_project.project_dir / "target.prepare.lock")):
+        dbt_project.preparer.prepare(dbt_project)
     return dbt_project.manifest_path
 
 
@@ -139,3 +143,11 @@ def query(where: Path, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
 def records(where: Path, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
     with open_read_only(where) as con:
         return con.execute(sql, list(params)).records()
+
+
+def pytest_collection_modifyitems(items):
+    """With pytest-xdist (`--dist loadgroup`), the PostgreSQL tests run on one worker: roles are the
+    server's, and two databases initialised at once would race on them."""
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.xdist_group("postgres"))
