@@ -22,7 +22,9 @@ def test_demo_feeds_land_whole_and_match_the_manifest(home):
     results = landing.land_inbox(con, inbox, submitted_on={
         f.path: dt.date.fromisoformat(f.submitted_on) for f in manifest.files})
 
-    assert len(results) == len(manifest.files) == 661
+    # 661 monthly/quarterly/yearly files of the twelve feeds, and the 专班's 2024 target list.
+    assert len(results) == len(manifest.files) == 662
+    assert [f.period for f in manifest.files if f.feed_id == "annual_targets"] == ["2024-01"]
     assert {r.status for r in results} == {"accepted"}
     by_feed = defaultdict(list)
     for f in manifest.files:
