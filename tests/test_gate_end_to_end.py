@@ -145,7 +145,8 @@ def test_revision_failing_a_blocking_check_keeps_the_published_version_until_an_
         "check_id": "major_projects.uniqueness.business_key", "check_name_zh": "同一文件内业务主键重复（project_code）",
         "target": "raw.major_projects"}]
     [(delta,)] = query(home, "SELECT delta FROM published.publication_diff WHERE period = '2024-05' "
-                              "AND version = 2 AND indicator_id = 'proj_provincial_completed'")
+                              "AND version = 2 AND table_name = 'fct_indicator_progress' "
+                              "AND row_key = 'proj_provincial_completed' AND column_name = 'value'")
     assert delta == pytest.approx(1.0)
 
 
