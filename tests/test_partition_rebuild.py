@@ -51,10 +51,7 @@ def months(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("partition")
     with svcmon_home(root) as home, pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DAGSTER_HOME", str(root / "dagster"))
-        (root / "dagster").mkdir()
-        (root / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-        mp.setenv("COLUMNS", "200")
+        mp.delenv("DAGSTER_HOME", raising=False)  # the CLI's own instance, under the home
         prepare_dbt_project()
         source = root / "feeds"
         manifest = generate_demo_feeds(source, "2024-01", "2024-03", seed=7)
