@@ -324,8 +324,8 @@ def _gate_passes(period: str) -> bool:
 
 def _build_and_publish(out: Out, stages: Stages, periods: list[str], *, as_of: dt.date,
                        verbose: bool) -> dict[str, str]:
-    """Build once for the whole range, then check and publish each period on its own, so one
-    blocked month never holds back another. Returns period -> published | blocked | empty | failed;
+    """Build once for the whole range, then check and publish it in one run (`_check_and_publish`),
+    each period's gate its own, so one blocked month never holds back another. Returns period -> published | blocked | empty | failed;
     prints one line for each period that did not publish."""
     from orchestration import runs
 
@@ -350,16 +350,51 @@ def _build_and_publish(out: Out, stages: Stages, periods: list[str], *, as_of: d
 
     stages.start("checks", "审核 / checks", total=len(todo))
     stages.start("publication", "发布 / publication", total=len(todo))
+    for segment in _contiguous(todo):
+        outcomes.update(_check_and_publish(stages, segment, as_of=as_of, verbose=verbose))
+        done = sum(p in outcomes for p in todo)
+        stages.update("checks", done)
+        stages.update("publication", done)
+    stages.finish("checks")
+    stages.finish("publication")
+    return outcomes
 
-    def on_event(event, _record) -> None:
-        if event is not None and event.is_step_success and "check_results" in (event.step_key or ""):
-            stages.advance("checks")
 
-    for number, period in enumerate(todo, start=1):
-        with runs.listening(on_event):
-            run = _publish(stages, period, as_of=as_of, verbose=verbose)
-        stages.update("checks", number)
-        stages.update("publication", number)
+def _contiguous(periods: list[str]) -> list[list[str]]:
+    """Sorted periods cut into runs of consecutive months (a Dagster run covers a range)."""
+    segments: list[list[str]] = []
+    for period in sorted(periods):
+        if segments and month_range(segments[-1][-1], period)[1:] == [period]:
+            segments[-1].append(period)
+        else:
+            segments.append([period])
+    return segments
+
+
+def _check_and_publish(stages: Stages, periods: list[str], *, as_of: dt.date, verbose: bool) -> dict[str, str]:
+    """Check and publish consecutive periods in one run (one start-up, one GX context, one analysts'
+    copy), each month's gate still its own: when a gate blocks, Dagster's blocking check skips the
+    publication of the whole range, so a publication-only run then publishes every period whose own
+    gate passes (the publication asset evaluates each period's gate). Anything else (a step that
+    failed, files that landed after the build) falls back to one period at a time (`_publish`)."""
+    from orchestration import runs
+    from orchestration.assets.quality import QUALITY_KEY
+
+    instance = runs.instance()
+    first, last = periods[0], periods[-1]
+    run = runs.execute_range("publish_job", first, last, instance=instance, verbose=verbose)
+    if run.success:
+        return dict.fromkeys(periods, "published")
+    checked = any(e.asset_key == QUALITY_KEY for e in run.get_asset_materialization_events())
+    outcomes = {p: "blocked" for p in periods if checked and not _gate_passes(p)}
+    for period in outcomes:
+        stages.note(_blocked_line(period))
+    passing = [p for p in periods if p not in outcomes]
+    if checked and passing and runs.execute_range("publication_job", first, last, instance=instance,
+                                                  verbose=verbose).success:
+        return {**outcomes, **dict.fromkeys(passing, "published")}
+    for period in passing:
+        run = _publish(stages, period, as_of=as_of, verbose=verbose)
         if run.success:
             outcomes[period] = "published"
         elif not _gate_passes(period):
@@ -368,8 +403,6 @@ def _build_and_publish(out: Out, stages: Stages, periods: list[str], *, as_of: d
         else:
             outcomes[period] = "failed"
             stages.note(f"{period} 审核或发布失败 / checks or publication failed: {runs.failure_message(run) or '—'}")
-    stages.finish("checks")
-    stages.finish("publication")
     return outcomes
 
 

@@ -1,0 +1,104 @@
+"""A month whose files just arrived rebuilds only its own partition: `svcmon run --period 2024-03` on
+a warehouse that holds January and February (demo feeds, built, checked, published) leaves every
+row of the earlier months in the partitioned marts as it was (a marker the test writes into them
+survives), re-checks only March and publishes only March. The check and publication of several
+months in one run still publishes each month whose own gate passes (see also test_publication_trust).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import prepare_dbt_project, query, records, svcmon_home
+
+pytestmark = pytest.mark.slow
+
+AS_OF = "2024-04-25"  # March's department files and statistics are all due
+MARKER = "written by the test, not by dbt"
+
+
+def cli(*args: str):
+    from orchestration.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def land(manifest, source, periods: set[str]) -> None:
+    """Copy the demo files of `periods` into the inbox and land them on their stated days."""
+    from ingest import landing, settings
+
+    stated = {}
+    for f in manifest.files:
+        if f.period in periods:
+            target = settings.inbox_path() / f.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / f.path, target)
+            stated[f.path] = dt.date.fromisoformat(f.submitted_on)
+    con = landing.connect()
+    try:
+        landing.land_inbox(con, submitted_on=stated)
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def months(tmp_path_factory):
+    from demo import generate_demo_feeds
+
+    root = tmp_path_factory.mktemp("partition")
+    with svcmon_home(root) as home, pytest.MonkeyPatch.context() as mp:
+        mp.delenv("DAGSTER_HOME", raising=False)  # the CLI's own instance, under the home
+        prepare_dbt_project()
+        source = root / "feeds"
+        manifest = generate_demo_feeds(source, "2024-01", "2024-03", seed=7)
+
+        land(manifest, source, {"2024-01", "2024-02"})
+        first = cli("run", "--from", "2024-01", "--to", "2024-02", "--as-of", AS_OF)
+        assert first.exit_code == 0, first.output
+        before = {
+            "progress": records(home, "SELECT * FROM marts.fct_indicator_progress ORDER BY period, indicator_id"),
+            "checks": query(home, "SELECT period, count(*), count(DISTINCT run_id), max(checked_at) "
+                                  "FROM quality.check_results GROUP BY period ORDER BY period"),
+            "published": query(home, "SELECT period, version FROM published.publication_log ORDER BY 1, 2"),
+        }
+        # What dbt would overwrite if it rebuilt January or February.
+        from ingest import landing
+
+        con = landing.connect()
+        try:
+            con.execute("UPDATE marts.fct_indicator_progress SET light_reason = ?", [MARKER])
+        finally:
+            con.close()
+
+        land(manifest, source, {"2024-03"})
+        second = cli("run", "--period", "2024-03", "--as-of", AS_OF)
+        assert second.exit_code == 0, second.output
+        yield home, before
+
+
+def test_the_earlier_months_keep_their_rows_and_march_is_built(months):
+    home, before = months
+    after = records(home, "SELECT * FROM marts.fct_indicator_progress ORDER BY period, indicator_id")
+    earlier = [r for r in after if r["period"] < "2024-03"]
+    march = [r for r in after if r["period"] == "2024-03"]
+
+    assert earlier and all(r["light_reason"] == MARKER for r in earlier)  # untouched: the marker stays
+    # ...and apart from the marker, exactly the rows the first run built.
+    assert [{**r, "light_reason": None} for r in earlier] == [{**r, "light_reason": None} for r in before["progress"]]
+    assert march and not any(r["light_reason"] == MARKER for r in march)
+    assert {r["indicator_id"] for r in march} == {r["indicator_id"] for r in earlier if r["period"] == "2024-02"}
+
+
+def test_only_march_is_checked_and_published_again(months):
+    home, before = months
+    checks = query(home, "SELECT period, count(*), count(DISTINCT run_id), max(checked_at) "
+                         "FROM quality.check_results GROUP BY period ORDER BY period")
+    assert [c for c in checks if c[0] < "2024-03"] == before["checks"]
+    assert [c[0] for c in checks if c[0] >= "2024-03"] == ["2024-03"]
+    published = query(home, "SELECT period, version FROM published.publication_log ORDER BY 1, 2")
+    assert published == [*before["published"], ("2024-03", 1)]
+    assert before["published"] == [("2024-01", 1), ("2024-02", 1)]
