@@ -394,7 +394,7 @@ def _check_and_publish(stages: Stages, periods: list[str], *, as_of: dt.date, ve
                                                   verbose=verbose).success:
         return {**outcomes, **dict.fromkeys(passing, "published")}
     for period in passing:
-        run = _publish(stages, period, as_of=as_of, verbose=verbose)
+        run = _publish(stages.note, period, as_of=as_of, verbose=verbose)
         if run.success:
             outcomes[period] = "published"
         elif not _gate_passes(period):
@@ -406,7 +406,7 @@ def _check_and_publish(stages: Stages, periods: list[str], *, as_of: dt.date, ve
     return outcomes
 
 
-def _publish(stages: Stages | None, period: str, *, as_of: dt.date, verbose: bool = False):
+def _publish(say: Callable[[str], None], period: str, *, as_of: dt.date, verbose: bool = False):
     """Check and publish one period (the publish job's run); when files landed after its build, build
     the period again first (at most MAX_REBUILDS times)."""
     from orchestration import runs
@@ -416,8 +416,7 @@ def _publish(stages: Stages | None, period: str, *, as_of: dt.date, verbose: boo
         run = runs.execute_range("publish_job", period, period, instance=instance, verbose=verbose)
         if run.success or _is_current(period):
             return run  # published, or the gate blocked it / it failed on the current files
-        if stages is not None:
-            stages.note(f"{period}: 构建后有新文件落地，重新构建 / files landed after the build: building again")
+        say(f"{period}: 构建后有新文件落地，重新构建 / files landed after the build: building again")
         build = runs.execute_range("build_job", period, period, instance=instance, verbose=verbose,
                                    tags=_run_tags(as_of))
         if not build.success:
@@ -769,7 +768,7 @@ def signoff(
             out.line("重新发布 / publishing with the override…")
             # A corrected file landed since the build: the period is built again before publishing.
             try:
-                outcome = _publish(None, period, as_of=as_of)
+                outcome = _publish(out.line, period, as_of=as_of)
             except _Failed as exc:
                 out.fail(str(exc))
                 raise typer.Exit(EXIT_FAILED) from None

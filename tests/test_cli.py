@@ -201,8 +201,14 @@ def test_kill_9_during_dbt_then_the_rerun_finishes_and_a_blocked_month_is_one_li
 
     first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline, dbt = time.time() + 600, []
+    def cmdline(process: psutil.Process) -> str:
+        try:
+            return " ".join(process.cmdline())
+        except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+            return ""  # a child that ended between listing and reading
+
     while time.time() < deadline and not dbt:
-        dbt = [p for p in psutil.Process(first.pid).children(recursive=True) if "dbt" in " ".join(p.cmdline())]
+        dbt = [p for p in psutil.Process(first.pid).children(recursive=True) if "dbt" in cmdline(p)]
         time.sleep(0.5)
     assert dbt, "dbt never started"
     first.send_signal(signal.SIGKILL)

@@ -206,15 +206,20 @@ def test_a_signoff_after_a_corrected_file_rebuilds_before_publishing(pipeline):
 def test_a_file_landing_between_build_and_publication_is_built_before_it_is_published(pipeline):
     from ingest import landing
     from orchestration import cli as commands
+    from orchestration import runs
 
     home, state = pipeline
-    commands._build("2024-02", "2024-02", dt.date.fromisoformat(AS_OF))
+    as_of = dt.date.fromisoformat(AS_OF)
+    assert runs.execute_range("build_job", "2024-02", "2024-02", instance=runs.instance(),
+                              tags=commands._run_tags(as_of)).success
     path = write_feed_file(home / "inbox", "stats_fai", "固定资产投资2024年1-2月（修订）.csv",
                            "指标名称,增速,占比\n固定资产投资,4.1,100\n服务业投资,9.9,70.2\n")
     con = landing.connect()
     landed = landing.land_file(con, path, "stats_fai")
     con.close()
-    assert commands._publish("2024-02", dt.date.fromisoformat(AS_OF))
+    said: list[str] = []
+    assert commands._publish(said.append, "2024-02", as_of=as_of).success
+    assert said == ["2024-02: 构建后有新文件落地，重新构建 / files landed after the build: building again"]
     assert outcomes(home)["2024-02"] == [1, 2]
     [(inputs,)] = query(home, "SELECT input_vintages FROM published.publication_log WHERE period = '2024-02' "
                               "AND version = 2")
