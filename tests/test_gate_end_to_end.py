@@ -85,15 +85,23 @@ def test_missing_column_file_is_rejected_with_the_column_named(pipeline):
 
 
 def _revised_projects_csv(home: Path, path: Path) -> tuple[str, float]:
-    """The current 2024-05 project list, re-typed by the 发改局 with one row entered twice and
-    1.0 亿元 more completed on one provincial project. Returns that project's code and new value."""
+    """The current 2024-05 project list, re-typed by the 发改局 with one row entered twice and more
+    completed on one provincial project: half of what it added by June, at most 1.0 亿元, so the
+    revised May stays below June (a May above June would fail June's comparison, charged to this
+    newer file). Returns that project's code and the amount added."""
     feed = get_feed("major_projects")
     rows = records(home, """
         SELECT p.* FROM raw.major_projects p
         JOIN raw.vintages v ON v.file_sha256 = p._file_sha256 AND v.period = p._period
         WHERE p._period = '2024-05' AND NOT p._is_total ORDER BY p._row_number""")
-    provincial = next(r for r in rows if r["level"] == "省重大")
-    provincial["completed_ytd"] += 1.0
+    june = {r["project_code"]: r["completed_ytd"] for r in records(home, """
+        SELECT project_code, completed_ytd FROM raw.major_projects
+        WHERE _period = '2024-06' AND NOT _is_total""")}
+    provincial = next(r for r in rows if r["level"] == "省重大"
+                      and (june.get(r["project_code"]) or 0) > r["completed_ytd"])
+    added = round(min(1.0, (june[provincial["project_code"]] - provincial["completed_ytd"]) / 2), 2)
+    assert added > 0
+    provincial["completed_ytd"] += added
     repeated = next(r for r in rows if r["level"] == "区重点" and not r["is_qxwy"])
     rows.append(dict(repeated))
 
@@ -107,7 +115,7 @@ def _revised_projects_csv(home: Path, path: Path) -> tuple[str, float]:
         writer.writerow([c.header for c in feed.columns])
         for r in rows:
             writer.writerow([cell(r[c.field]) for c in feed.columns])
-    return provincial["project_code"], provincial["completed_ytd"]
+    return provincial["project_code"], added
 
 
 def test_revision_failing_a_blocking_check_keeps_the_published_version_until_an_override(pipeline):
@@ -118,7 +126,7 @@ def test_revision_failing_a_blocking_check_keeps_the_published_version_until_an_
     before = query(home, "SELECT * FROM published.fct_indicator_progress WHERE period = '2024-05' "
                           "ORDER BY indicator_id")
     revised = home / "inbox" / "major_projects" / "重大项目实施表202405修订.csv"
-    _revised_projects_csv(home, revised)
+    _code, added = _revised_projects_csv(home, revised)
     con = landing.connect()
     assert landing.land_file(con, revised, "major_projects").vintage == 2
     con.close()
@@ -147,7 +155,7 @@ def test_revision_failing_a_blocking_check_keeps_the_published_version_until_an_
     [(delta,)] = query(home, "SELECT delta FROM published.publication_diff WHERE period = '2024-05' "
                               "AND version = 2 AND table_name = 'fct_indicator_progress' "
                               "AND row_key = 'proj_provincial_completed' AND column_name = 'value'")
-    assert delta == pytest.approx(1.0)
+    assert delta == pytest.approx(added)
 
 
 def test_a_published_version_rebuilds_exactly_from_the_archive(pipeline, tmp_path):
