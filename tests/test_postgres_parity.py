@@ -20,7 +20,7 @@ import pytest
 
 from ingest import database, landing
 from ingest.warehouse import connect
-from tests.conftest import prepare_dbt_project
+from tests.conftest import prepare_dbt_project, write_feed_file
 from tests.pg_fixtures import login_role, pg_module_url, with_login  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -75,9 +75,7 @@ def _pipeline(root: Path, url: str) -> dict[str, bool]:
             con = landing.connect(url)
             try:
                 for feed, name, text, received in files:
-                    path = root / "inbox" / feed / name
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_text(text, encoding="utf-8")
+                    path = write_feed_file(root / "inbox", feed, name, text)
                     result = landing.land_file(con, path, feed, archive_root=root / "archive",
                                                received_at=dt.datetime.fromisoformat(received + "T09:00"))
                     assert result.status == "accepted", (name, result)
