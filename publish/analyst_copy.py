@@ -183,11 +183,14 @@ def comment_published(con: Warehouse, tables: list[str], docs: dict) -> None:
 def _staged_from(con: Warehouse, tables: list[str]) -> Warehouse:
     """An in-memory DuckDB holding `published.<table>` for each table: the same columns, their
     types mapped kind for kind (`kind_of_type`), and the same rows."""
+    import uuid
+
     import pyarrow as pa
 
-    staging = connect_warehouse("duckdb:///:memory:")
+    # A named in-memory database of its own: DuckDB shares plain `:memory:` within a process.
+    staging = connect_warehouse(f"duckdb:///:memory:svcmon_copy_{uuid.uuid4().hex}")
     try:
-        staging.execute(f"CREATE SCHEMA {PUBLISHED_SCHEMA}")
+        staging.execute(f"CREATE SCHEMA IF NOT EXISTS {PUBLISHED_SCHEMA}")
         for table in tables:
             columns = [(name, kind_of_type(data_type)) for name, data_type in con.column_types(PUBLISHED_SCHEMA, table)]
             relation = f"{PUBLISHED_SCHEMA}.{_q(table)}"
