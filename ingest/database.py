@@ -33,6 +33,8 @@ ROLES = (OWNER, ANALYST, STATISTICIAN)
 # Dagster's own tables (runs, events, schedules) when its instance uses this server (orchestration/instance.py).
 DAGSTER_SCHEMA = "dagster"
 SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts", "quality", "published", DAGSTER_SCHEMA)
+# What the pipeline writes: `svcmon demo --force` empties these (objects only; schemas, grants and roles stay).
+PIPELINE_SCHEMAS = ("raw", "staging", "intermediate", "marts", "quality", "published")
 # pgcrypto: hmac() for person_key (macros/pii.sql). A trusted extension: the database owner may create it.
 EXTENSIONS = ("pgcrypto",)
 
@@ -159,3 +161,29 @@ def grant_table_privileges(con: Warehouse) -> None:
             if present:
                 con.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
                 con.execute(f"GRANT {privilege} ON {table} TO {role}")
+
+
+def held_data(con: Warehouse) -> dict[str, int]:
+    """What the database already holds of the pipeline's: landed files and published versions
+    (only the non-zero counts)."""
+    held = {}
+    for label, schema, table in (("files", "raw", "file_register"), ("versions", "published", "publication_log")):
+        if con.table_exists(schema, table):
+            held[label] = con.execute(f"SELECT count(*) FROM {schema}.{table}").fetchone()[0]
+    return {label: n for label, n in held.items() if n}
+
+
+def empty_pipeline_schemas(con: Warehouse) -> int:
+    """Drop every table and view of PIPELINE_SCHEMAS in one transaction; the schemas, their grants
+    and default privileges, and the roles stay. Returns how many relations were dropped."""
+    with con.transaction():
+        relations = con.execute(
+            "SELECT n.nspname, c.relname, c.relkind FROM pg_class AS c "
+            "JOIN pg_namespace AS n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = ANY(?) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')", [list(PIPELINE_SCHEMAS)],
+        ).fetchall()
+        kinds = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "f": "FOREIGN TABLE"}
+        for schema, name, kind in relations:
+            # CASCADE: views over a table go with it (hence IF EXISTS for the ones listed after it).
+            con.execute(f"DROP {kinds[kind]} IF EXISTS {_q(schema)}.{_q(name)} CASCADE")
+    return len(relations)

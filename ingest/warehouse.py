@@ -53,6 +53,30 @@ def sql_type(kind: str, engine: str) -> str:
         raise ValueError(f"no SQL type for kind {kind!r} on engine {engine!r}") from None
 
 
+# What information_schema.columns.data_type says, on either engine, back to the storage kind
+# (lower case, without a length or precision): for copying a table from one engine to the other.
+_KINDS_OF_TYPES: dict[str, str] = {
+    "varchar": "text", "character varying": "text", "text": "text", "character": "text", "bpchar": "text",
+    "double": "number", "double precision": "number", "real": "number", "float": "number", "numeric": "number",
+    "decimal": "number",
+    "integer": "integer", "smallint": "integer", "tinyint": "integer",
+    "bigint": "bigint", "hugeint": "bigint",
+    "boolean": "boolean", "date": "date",
+    "timestamp": "timestamp", "timestamp without time zone": "timestamp",
+    "json": "json", "jsonb": "json", "blob": "bytes", "bytea": "bytes",
+}
+
+
+def kind_of_type(data_type: str) -> str:
+    """The storage kind (a key of SQL_TYPES) of a column whose information_schema type is
+    `data_type` on either engine, e.g. `character varying` → text, `DECIMAL(18,3)` → number."""
+    base = data_type.split("(")[0].strip().lower()
+    try:
+        return _KINDS_OF_TYPES[base]
+    except KeyError:
+        raise ValueError(f"no storage kind for column type {data_type!r}") from None
+
+
 # A `?` or `$name` placeholder outside quoted text (single quotes, double quotes).
 _PLACEHOLDER = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*")|(\?)|\$([A-Za-z_][A-Za-z0-9_]*)|(%)""")
 

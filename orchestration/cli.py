@@ -27,6 +27,7 @@ from ingest import clock, landing, settings
 from ingest.periods import PeriodError, validate_period
 from ingest.registry import month_range
 from ingest.warehouse import connect as connect_warehouse
+from ingest.warehouse import is_postgres_url
 from orchestration.locks import WriterBusy, writer_lock
 from orchestration.terminal import Out, Stages, dbt_output_to
 
@@ -567,6 +568,40 @@ def _demo_refusal(home: Path) -> str | None:
             "use another SVCMON_HOME, or --force")
 
 
+def _warehouse_label() -> str:
+    """Where the warehouse is, for people: the DuckDB file, or the server's URL without its password."""
+    url = settings.warehouse_url()
+    if not is_postgres_url(url):
+        return str(settings.warehouse_path())
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition("@")
+    user = netloc[0].partition(":")[0]
+    return parts._replace(netloc=f"{user}@{netloc[2]}" if netloc[1] else netloc[2]).geturl()
+
+
+def _clear_server_for_demo(*, force: bool) -> None:
+    """On PostgreSQL the warehouse outlives the home: a database holding landed files or published
+    versions is refused (a second demo would add to them), unless `force`, which empties the
+    pipeline's schemas (the roles, schemas and grants stay)."""
+    if not is_postgres_url(settings.warehouse_url()):
+        return
+    from ingest import database
+
+    con = connect_warehouse()
+    try:
+        held = database.held_data(con)
+        if held and not force:
+            listed = ", ".join(f"{n} {label}" for label, n in held.items())
+            raise Refused(f"数据库中已有数据（{listed}），演示不会叠加写入；请换一个数据库或加 --force 清空 / "
+                          f"the database already holds data ({listed}); the demo will not add to it: "
+                          "use another database, or --force to empty the pipeline's schemas")
+        database.empty_pipeline_schemas(con)
+    finally:
+        con.close()
+
+
 @app.command("demo-feeds")
 def demo_feeds(
     out_dir: Annotated[Path, typer.Option("--out", help="输出目录（不能省略，不写入收件箱）/ output folder (required)")],
@@ -611,6 +646,7 @@ def demo(
         refusal = None if force else _demo_refusal(home)
         if refusal:
             raise Refused(refusal)
+        _clear_server_for_demo(force=force)
         for part in ("warehouse.duckdb", "warehouse.duckdb.wal", "published.duckdb", "inbox", "archive",
                      "reports", "published", "published_versions", "dagster", DEMO_RECORD):
             target = home / part
@@ -637,7 +673,7 @@ def demo(
             out.fail(str(exc))
             raise typer.Exit(EXIT_FAILED) from None
     _print_summary(out, periods, outcomes)
-    out.line("数仓 warehouse:", settings.warehouse_path())
+    out.line("数仓 warehouse:", _warehouse_label())
     out.line("分析副本 analyst copy:", settings.published_copy_path())
     out.line("质量报告 quality reports:", settings.reports_path() / "quality" / "quality_index.html")
     _end(out, outcomes, paths)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest import landing, recovery, settings
-from ingest.warehouse import Warehouse
+from ingest.warehouse import Warehouse, is_postgres_url
 from ingest.warehouse import connect as connect_warehouse
 from orchestration.dbt import run_dbt_process
 from publish import publication
@@ -193,8 +193,26 @@ def _decoded_log(records: list[dict]) -> list[dict]:
     return sorted(out, key=lambda r: (_parse_time(r["published_at"]), r["period"], r["version"]))
 
 
-def _sorted_rows(con: Warehouse, sql: str, params: list) -> list[tuple]:
-    return sorted(con.execute(sql, params).fetchall(), key=repr)
+_JSON_COLUMNS = ("input_vintages", "override")
+
+
+def _comparable(column: str, value):
+    """A value as both engines give it alike: numbers as floats to 9 decimals (PostgreSQL's NUMERIC
+    comes as Decimal), JSON text decoded (JSONB reorders keys)."""
+    import decimal
+    import json
+
+    if isinstance(value, decimal.Decimal | float):
+        return round(float(value), 9)
+    if column in _JSON_COLUMNS and isinstance(value, str):
+        return json.dumps(json.loads(value), sort_keys=True, ensure_ascii=False)
+    return value
+
+
+def _sorted_rows(con: Warehouse, sql: str, params: list, columns: list[str]) -> list[tuple]:
+    rows = [tuple(_comparable(c, v) for c, v in zip(columns, row, strict=True))
+            for row in con.execute(sql, params).fetchall()]
+    return sorted(rows, key=repr)
 
 
 def _compare(live: Warehouse, rebuilt: Warehouse, tables: list[str], where: str = "", params: list | None = None
@@ -203,10 +221,11 @@ def _compare(live: Warehouse, rebuilt: Warehouse, tables: list[str], where: str 
     for table in tables:
         if not live.table_exists("published", table):
             continue
-        columns = ", ".join(f'"{c}"' for c in live.columns("published", table))
+        names = live.columns("published", table)
+        columns = ", ".join(f'"{c}"' for c in names)
         sql = f"SELECT {columns} FROM published.{table}" + (f" WHERE {where}" if where else "")
-        ours = _sorted_rows(live, sql, params or [])
-        theirs = _sorted_rows(rebuilt, sql, params or []) if rebuilt.table_exists("published", table) else []
+        ours = _sorted_rows(live, sql, params or [], names)
+        theirs = _sorted_rows(rebuilt, sql, params or [], names) if rebuilt.table_exists("published", table) else []
         compared += len(ours)
         if ours != theirs:
             differing[table] = (len(ours), len(theirs))
@@ -280,12 +299,15 @@ def rebuild_all(home: Path | None = None) -> RecoveryResult:
     finally:
         rebuilt.close()
     result = RecoveryResult([(r["period"], r["version"]) for r in log], builds, warehouse, installed=False)
+    on_server = is_postgres_url(settings.warehouse_url())
     live_path = settings.warehouse_path()
-    if not live_path.exists():
+    if not on_server and not live_path.exists():
         shutil.move(str(warehouse), str(live_path))
         result.warehouse, result.installed = live_path, True
         return result
-    live = connect_warehouse(live_path, read_only=True)
+    # On PostgreSQL the rebuilt DuckDB warehouse is compared with the server's published layer (a
+    # lost server database is restored from its dump, docs/deploy.md, not installed from here).
+    live = connect_warehouse() if on_server else connect_warehouse(live_path, read_only=True)
     rebuilt = connect_warehouse(warehouse, read_only=True)
     try:
         tables = [history_table(m) for m in PUBLISHED_MARTS] + ["publication_log", "publication_diff",

@@ -25,7 +25,8 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from ingest.warehouse import Warehouse
+from ingest.warehouse import Warehouse, kind_of_type
+from ingest.warehouse import connect as connect_warehouse
 from publish.contract import (
     PUBLICATION_COLUMN_DOCS,
     PUBLISHED_DIMS,
@@ -169,6 +170,45 @@ def _write_parquet(con: Warehouse, folder: Path, tables: list[str]) -> None:
                         "(FORMAT PARQUET)")
 
 
+def comment_published(con: Warehouse, tables: list[str], docs: dict) -> None:
+    """`COMMENT ON` every table of the published layer and its columns in the warehouse itself
+    (PostgreSQL: what DBeaver and `\\d+` show). The current tables are views there."""
+    for table in tables:
+        kind = "VIEW" if table in PUBLISHED_MARTS else "TABLE"
+        for statement in comment_statements(f"{PUBLISHED_SCHEMA}.{_q(table)}", table,
+                                            con.columns(PUBLISHED_SCHEMA, table), docs):
+            con.execute(statement.replace("COMMENT ON TABLE", f"COMMENT ON {kind}", 1))
+
+
+def _staged_from(con: Warehouse, tables: list[str]) -> Warehouse:
+    """An in-memory DuckDB holding `published.<table>` for each table: the same columns, their
+    types mapped kind for kind (`kind_of_type`), and the same rows."""
+    import uuid
+
+    import pyarrow as pa
+
+    # A named in-memory database of its own: DuckDB shares plain `:memory:` within a process.
+    staging = connect_warehouse(f"duckdb:///:memory:svcmon_copy_{uuid.uuid4().hex}")
+    try:
+        staging.execute(f"CREATE SCHEMA IF NOT EXISTS {PUBLISHED_SCHEMA}")
+        for table in tables:
+            columns = [(name, kind_of_type(data_type)) for name, data_type in con.column_types(PUBLISHED_SCHEMA, table)]
+            relation = f"{PUBLISHED_SCHEMA}.{_q(table)}"
+            staging.create_table(relation, columns)
+            result = con.execute(f"SELECT {', '.join(_q(c) for c, _k in columns)} FROM {relation}")
+            rows = result.fetchall()
+            if rows:
+                # NUMERIC comes as Decimal: the copy holds DOUBLE, as DuckDB's marts do.
+                data = pa.table({name: pa.array([None if r[i] is None else float(r[i]) for r in rows]
+                                                if kind == "number" else [r[i] for r in rows])
+                                 for i, (name, kind) in enumerate(columns)})
+                staging.insert_arrow(relation, data)
+    except BaseException:
+        staging.close()
+        raise
+    return staging
+
+
 def write_analyst_copy(con: Warehouse, home: Path, *, manifest_path: Path | None = None) -> Path:
     """Write the whole analysts' copy into a new version folder, then switch `home/published.duckdb`
     and `home/published/` to it. Returns the path analysts open (`home/published.duckdb`)."""
@@ -184,8 +224,19 @@ def write_analyst_copy(con: Warehouse, home: Path, *, manifest_path: Path | None
     building.mkdir()
     tables = _published_tables(con)
     docs = table_docs(manifest_path)
-    _write_duckdb(con, building / DUCKDB_NAME, tables, docs)
-    _write_parquet(con, building / PARQUET_NAME, tables)
+    if con.engine == "duckdb":
+        _write_duckdb(con, building / DUCKDB_NAME, tables, docs)
+        _write_parquet(con, building / PARQUET_NAME, tables)
+    else:
+        # The server's published layer carries the same descriptions; the copy is written by DuckDB
+        # from a staging copy of it in memory (same types, same rows), so both engines give one file.
+        comment_published(con, tables, docs)
+        staging = _staged_from(con, tables)
+        try:
+            _write_duckdb(staging, building / DUCKDB_NAME, tables, docs)
+            _write_parquet(staging, building / PARQUET_NAME, tables)
+        finally:
+            staging.close()
     final = root / stamp
     os.replace(building, final)
     _switch(home / DUCKDB_NAME, final / DUCKDB_NAME, stamp)

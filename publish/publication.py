@@ -381,11 +381,12 @@ def _write_diff(con: Warehouse, period: str, version: int, previous: int) -> int
             f"WHERE new.{first_key} IS NULL AND old.{first_key} IS NOT NULL",
         ]
         both = f"old.{first_key} IS NOT NULL AND new.{first_key} IS NOT NULL"
+        number = con.sql_type("number")
         for column in (c for c in spec.numbers if c in available):
             c = _q(column)
             parts.append(
-                f"{head}, 'changed', '{column}', CAST(old.{c} AS DOUBLE), CAST(new.{c} AS DOUBLE), "
-                f"CAST(new.{c} AS DOUBLE) - CAST(old.{c} AS DOUBLE), NULL, NULL FROM {joined} "
+                f"{head}, 'changed', '{column}', CAST(old.{c} AS {number}), CAST(new.{c} AS {number}), "
+                f"CAST(new.{c} AS {number}) - CAST(old.{c} AS {number}), NULL, NULL FROM {joined} "
                 f"WHERE {both} AND old.{c} IS DISTINCT FROM new.{c}")
         for column in (c for c in spec.texts if c in available):
             c = _q(column)
