@@ -30,8 +30,9 @@ from publish.brief import (
     override_statement,
     project_figures,
 )
+from publish.bulletin import _GOAL_COLUMNS as GOAL_COLUMNS
 from publish.bulletin import five_year_progress, plan_time_progress_pct
-from publish.contract import UNRANKED_NOTE, ExportColumn, TableSpec, derived_target_note
+from publish.contract import UNRANKED_NOTE, ExportColumn, TableSpec, _indicator_columns, derived_target_note
 from publish.errors import ReportRefused
 from publish.excel import SheetFormats, new_workbook, version_note, write_summary_sheet, write_table_sheet
 from publish.issue import Masthead, issuer
@@ -334,27 +335,6 @@ def render_annual_html(ev: AnnualEvaluation) -> str:
 
 
 # --- xlsx ----------------------------------------------------------------------------------------
-_INDICATOR_COLUMNS = (
-    ExportColumn("indicator_group", "类别", width=10),
-    ExportColumn("indicator_name", "指标名称", width=34),
-    ExportColumn("unit", "单位", width=8),
-    ExportColumn("value", "全年完成值", "measure", width=13),
-    ExportColumn("annual_target", "年度目标", "measure", width=11),
-    ExportColumn("completion_pct", "完成进度(%)", "pct", width=11, decimals=1),
-    ExportColumn("light", "亮灯", "light", width=6),
-    ExportColumn("light_reason", "亮灯说明", width=24),
-    ExportColumn("owner_dept", "责任单位", width=20),
-)
-_GOAL_COLUMNS = (
-    ExportColumn("indicator_name", "五年目标", width=34),
-    ExportColumn("unit", "单位", width=8),
-    ExportColumn("value_since_2023", "2023年以来累计/现值", "measure", width=14),
-    ExportColumn("target_2027", "2027年目标", "measure", width=12),
-    ExportColumn("completion_2027_pct", "完成进度(%)", "pct", width=11, decimals=1),
-    ExportColumn("plan_time_progress_pct", "规划时间进度(%)", "pct", width=13, decimals=1),
-    ExportColumn("projected_2027", "预计2027年", "measure", width=12),
-    ExportColumn("verdict", "判断", width=24),
-)
 _PROJECT_COLUMNS = (
     ExportColumn("project_name", "项目名称", width=30),
     ExportColumn("project_type", "项目类型", width=12),
@@ -424,8 +404,8 @@ def write_annual_workbook(ev: AnnualEvaluation, out_path: Path) -> Path:
     write_summary_sheet(wb, fmt, lines, dec.period, dec.record)
     sheets = (
         ("年度晾晒表", scorecard_columns(list(ev.scores.months)), scorecard_rows(ev), (ANNUAL_SCORE_RULE,)),
-        ("指标完成情况", _INDICATOR_COLUMNS, dec.indicators, (derived_target_note(),)),
-        ("五年目标进度", _GOAL_COLUMNS, five_year_progress(dec), ()),
+        ("指标完成情况", _indicator_columns("全年完成值"), dec.indicators, (derived_target_note(),)),
+        ("五年目标进度", GOAL_COLUMNS, five_year_progress(dec), ()),
         ("重大项目", _PROJECT_COLUMNS, dec.projects, ()),
         ("重点任务", _TASK_COLUMNS, dec.tasks, ()),
         ("街镇", _STREET_COLUMNS, ev.streets, (STREET_RULE,)),

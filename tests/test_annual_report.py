@@ -254,7 +254,7 @@ def test_zone_pages_from_landed_rows_built_by_dbt(tmp_path):
     [zone] = ev.zones
     assert (zone["zone_level"], zone["zone_status"], zone["is_high_tier"]) == ("省级", "命名", True)
     assert (zone["revenue_ytd"], zone["tax_ytd"], zone["enterprises"]) == (150.5, 4.25, 230)
-    # 省级 and 命名, and 高能级: it counts toward both goals.
-    assert zone["verdict"] == "计入“省级现代服务业创新发展区”“高能级创新发展区”目标"
+    # 省级 and 命名, and 高能级: it counts toward both goals (named as the registry names them).
+    assert zone["verdict"] == "计入“省级现代服务业创新发展区（创建或命名）”“高能级创新发展区”目标"
     # 3.0 of 4.0 planned: 75 %.
     assert [(s["street"], s["completion_pct"]) for s in ev.streets] == [("五马街道", 75.0)]
