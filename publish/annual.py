@@ -330,7 +330,7 @@ def render_annual_html(ev: AnnualEvaluation) -> str:
         goals=five_year_progress(dec), tasks=task_summary(dec.tasks),
         projects=project_figures(dec.projects), zone_goals=zone_goal_rows(dec.indicators),
         score_rule=ANNUAL_SCORE_RULE, street_rule=STREET_RULE, target_note=derived_target_note(),
-        unranked=UNRANKED_NOTE,
+        unranked=UNRANKED_NOTE, praise_count=PRAISE_COUNT,
     )
 
 
