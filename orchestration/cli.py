@@ -842,8 +842,10 @@ def quality(period: Annotated[str, typer.Option("--period", help="YYYY-MM")]) ->
 def report(
     period: Annotated[str, typer.Option("--period", help="YYYY-MM")],
     quarterly: Annotated[bool, typer.Option("--quarterly", help="季度通报 / the quarterly bulletin")] = False,
+    annual: Annotated[bool, typer.Option("--annual", help="年度综合评估报告（12月）/ the year-end evaluation (YYYY-12)")] = False,
 ) -> None:
-    """月度专报（或季度通报）/ write the monthly brief (or quarterly bulletin) of a published period."""
+    """月度专报（或季度通报、年度综合评估报告）/ write the monthly brief (or quarterly bulletin, or
+    year-end evaluation) of a published period."""
     from publish import reports
 
     out = Out()
@@ -851,7 +853,7 @@ def report(
     with _writing(out):
         con = landing.connect()
         try:
-            paths = reports.write_reports(con, period, settings.reports_path(), quarterly=quarterly)
+            paths = reports.write_reports(con, period, settings.reports_path(), quarterly=quarterly, annual=annual)
         except (reports.ReportRefused, reports.MissingProgram) as exc:
             raise Refused(str(exc)) from None
         finally:

@@ -22,6 +22,7 @@ PUBLISHED_MARTS: tuple[str, ...] = (
     "fct_industry_352",
     "fct_enterprise_cultivation",
     "fct_talent",
+    "fct_innovation_zones",
 )
 MARTS_SCHEMA = "marts"
 PUBLISHED_SCHEMA = "published"
@@ -67,6 +68,8 @@ DIFF_SPECS: dict[str, DiffSpec] = {
                                            ("enterprise_count", "entries", "exits", "replacements")),
     "fct_talent": DiffSpec(("category", "industry_352"), "category",
                            ("talents_in_list", "talents_new_this_year", "talents_out")),
+    "fct_innovation_zones": DiffSpec(("zone_name",), "zone_name", ("revenue_ytd", "tax_ytd", "enterprises"),
+                                     ("zone_level", "zone_status")),
 }
 
 # Descriptions of the columns publication adds (the marts' own come from their dbt yml).

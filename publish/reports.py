@@ -1,6 +1,7 @@
 """The monthly package of one published period: 月度专报 (HTML, PDF, xlsx), the six 表 as xlsx,
-and at quarter ends the 季度通报 (HTML, PDF, xlsx). Nothing is written for a period that is not
-published, nor without Chromium (it prints the PDFs)."""
+and at quarter ends the 季度通报 (HTML, PDF, xlsx); for a December, on request, the 年度综合评估报告
+(HTML, PDF, xlsx) alone. Nothing is written for a period that is not published, nor without
+Chromium (it prints the PDFs)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from ingest.warehouse import Warehouse
 from publish import pdf
+from publish.annual import write_annual
 from publish.brief import write_brief
 from publish.bulletin import write_bulletin
 from publish.contract import TABLE_KEYS, table_specs
@@ -21,13 +23,17 @@ __all__ = ["MissingProgram", "ReportRefused", "write_reports"]
 
 
 def write_reports(
-    con: Warehouse, period: str, out_dir: Path, quarterly: bool = False
+    con: Warehouse, period: str, out_dir: Path, quarterly: bool = False, annual: bool = False
 ) -> list[Path]:
-    """Write the latest published version's reports into `out_dir` and return their paths.
+    """Write the latest published version's reports into `out_dir` and return their paths;
+    `annual=True` writes the year-end evaluation only (publish/annual.py).
 
     Raises ReportRefused (bilingual) for an unpublished period, or `quarterly=True` for a
-    period that is not a quarter end; `pdf.MissingProgram` when Chromium is not installed.
+    period that is not a quarter end, or `annual=True` for one that is not a December;
+    `pdf.MissingProgram` when Chromium is not installed.
     """
+    if annual:
+        return write_annual(con, period, out_dir)
     record = require_published(con, period, error=ReportRefused)
     if quarterly and not is_quarter_end(period):
         raise ReportRefused(
