@@ -31,7 +31,7 @@ ROUNDS = [
     [("stats_employment", "2023-12", 0), ("supervision_items", "2023-10", 0), ("stats_fai", "2023-11", 0),
      ("stats_enterprises", "2024-03", 0)],
     [("major_projects", "2023-10", 0), ("innovation_zones", "2023-11", 0), ("enterprise_cultivation", "2023-12", 0),
-     ("talent_registry", "2023-12", 0)],
+     ("talent_registry", "2023-12", 0), ("annual_targets", "2024-01", 0)],
 ]
 # A feed read by no published mart: its own period is in its read set all the same (an error in a
 # file always blocks its period), so a revision changes nothing.
