@@ -146,8 +146,10 @@ def records(where: Path, sql: str, params: Iterable[Any] = ()) -> list[dict[str,
 
 
 def pytest_collection_modifyitems(items):
-    """With pytest-xdist (`--dist loadgroup`), the PostgreSQL tests run on one worker: roles are the
-    server's, and two databases initialised at once would race on them."""
+    """With pytest-xdist (`-n 2 --dist loadgroup`, the README's test command) each test file runs
+    on one worker (its module fixtures, often a whole pipeline, are built once), and the
+    PostgreSQL tests all on one: roles are the server's, and two databases initialised at once
+    would race on them."""
     for item in items:
-        if item.get_closest_marker("postgres"):
-            item.add_marker(pytest.mark.xdist_group("postgres"))
+        group = "postgres" if item.get_closest_marker("postgres") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
