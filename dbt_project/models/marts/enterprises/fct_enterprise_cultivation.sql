@@ -18,7 +18,7 @@ previous_snapshot as (
         current_list.period,
         max(earlier.period) as previous_period
     from snapshots as current_list
-    inner join snapshots as earlier on earlier.period < current_list.period
+    inner join snapshots as earlier on current_list.period > earlier.period
     group by current_list.period
 ),
 
@@ -61,13 +61,15 @@ flagged as (
 -- rows never depend on later lists.
 tiers as (
     {%- for tier in enum_values('enterprise_cultivation', 'tier') %}
-    select '{{ tier }}' as tier{% if not loop.last %} union all{% endif %}
+        select '{{ tier }}' as tier{% if not loop.last %}
+            union all{% endif %}
     {%- endfor %}
 ),
 
 statuses as (
     {%- for status in enum_values('enterprise_cultivation', 'status') %}
-    select '{{ status }}' as status{% if not loop.last %} union all{% endif %}
+        select '{{ status }}' as status{% if not loop.last %}
+            union all{% endif %}
     {%- endfor %}
 ),
 
