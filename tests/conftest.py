@@ -143,13 +143,3 @@ def query(where: Path, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
 def records(where: Path, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
     with open_read_only(where) as con:
         return con.execute(sql, list(params)).records()
-
-
-def pytest_collection_modifyitems(items):
-    """With pytest-xdist (`-n 2 --dist loadgroup`, the README's test command) each test file runs
-    on one worker (its module fixtures, often a whole pipeline, are built once), and the
-    PostgreSQL tests all on one: roles are the server's, and two databases initialised at once
-    would race on them."""
-    for item in items:
-        group = "postgres" if item.get_closest_marker("postgres") else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
