@@ -347,7 +347,9 @@ _PROJECT_COLUMNS = (
 )
 _TASK_COLUMNS = (
     ExportColumn("seq_no", "序号", width=6),
-    ExportColumn("task_name", "重点任务", width=36),
+    ExportColumn("task_name", "重点任务", width=20),
+    ExportColumn("measure", "具体举措", width=36),
+    ExportColumn("target_and_deadline", "目标及时限", width=24),
     ExportColumn("lead_dept", "牵头单位", width=20),
     ExportColumn("status", "年末状态", width=10),
     ExportColumn("light", "亮灯", "light", width=6),

@@ -193,7 +193,8 @@ def table_specs(ytd_label: str) -> dict[str, TableSpec]:
             (
                 ExportColumn("seq_no", "序号", width=6),
                 ExportColumn("section_zh", "类别", width=12),
-                ExportColumn("task_name", "重点任务", width=36),
+                ExportColumn("task_name", "重点任务", width=24),
+                ExportColumn("measure", "具体举措", width=40),  # the task itself: one 重点任务 holds several
                 ExportColumn("target_and_deadline", "目标及时限", width=24),
                 ExportColumn("lead_dept", "牵头单位", width=20),
                 ExportColumn("status", "进展状态", width=10),

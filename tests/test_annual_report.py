@@ -92,8 +92,9 @@ def _december(con) -> None:
     con.execute("UPDATE marts.fct_major_projects SET street = CASE WHEN project_code LIKE '%1' "
                 "THEN '五马街道' ELSE '南汇街道' END")
     con.execute("UPDATE marts.fct_key_tasks SET status = '滞后'")
-    _insert(con, "fct_key_tasks", ("period", "task_id", "seq_no", "task_name", "lead_dept", "status", "sort_order"),
-            [(f"{YEAR}-12", "T01", 1, "高规格推进“十百千”工程", "区发改局", "已完成", 1)])
+    _insert(con, "fct_key_tasks", ("period", "task_id", "seq_no", "task_name", "measure", "lead_dept", "status",
+                                   "sort_order"),
+            [(f"{YEAR}-12", "T01", 1, "高规格推进“十百千”工程", "建立专班推进机制", "区发改局", "已完成", 1)])
     # 120 + 40 = 160 亿元 of revenue: shares 75 % and 25 %; tax 3 + 1 = 4: 75 % and 25 %.
     _insert(con, "fct_innovation_zones",
             ("period", "zone_name", "zone_level", "zone_status", "is_high_tier", "revenue_ytd", "tax_ytd", "enterprises"),
@@ -162,6 +163,8 @@ def test_report_files_carry_the_ranking_and_print_like_the_briefs(tmp_path):
     assert table.count("未发布</td>") == 2 * len(DEPTS)  # April and May, every department
     assert ANNUAL_SCORE_RULE in html
     assert html.count('<section class="zone">') == 2
+    # A 重点任务 holds several measures: each row names its own (具体举措).
+    assert "<td>高规格推进“十百千”工程</td><td>建立专班推进机制</td><td></td><td>区发改局</td>" in html
 
     info = subprocess.run(["pdfinfo", str(paths[1])], check=True, capture_output=True, text=True).stdout
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
@@ -181,6 +184,11 @@ def test_report_files_carry_the_ranking_and_print_like_the_briefs(tmp_path):
         assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0), ws.title
         if ws.title != "摘要":
             assert ws.print_title_rows == f"${HEADER_ROW + 1}:${HEADER_ROW + 1}", ws.title
+    tasks = wb["重点任务"]
+    header = [c.value for c in tasks[HEADER_ROW + 1]]
+    assert header[:5] == ["序号", "重点任务", "具体举措", "目标及时限", "牵头单位"]
+    assert ["建立专班推进机制"] == [r[2].value for r in tasks.iter_rows(min_row=HEADER_ROW + 2)
+                                    if r[1].value == "高规格推进“十百千”工程"]
     sheet = wb["年度晾晒表"]
     header = [c.value for c in sheet[HEADER_ROW + 1]]
     assert header[:4] == ["年度排名", "单位", "年度得分(分)", "计分月数"] and header[4] == "1月得分"

@@ -267,9 +267,12 @@ def test_counts_print_as_integers_other_numbers_keep_decimals(package):
     }
     # The key task measures 新引进品牌首店 (家): its value and target are counts too.
     tasks = _by_title(paths, "重点任务攻坚表")
+    header = [c.value for c in tasks[HEADER_ROW]]
+    value = next(i for i, h in enumerate(header) if h and h.endswith("月完成值"))
+    target = header.index("年度目标")
     task = next(r for r in tasks.iter_rows(min_row=HEADER_ROW + 1) if r[2].value == "新引进品牌首店")
-    assert (task[6].value, task[6].number_format, task[7].value, task[7].number_format) == (3, COUNT_FORMAT,
-                                                                                           10, COUNT_FORMAT)
+    assert (task[value].value, task[value].number_format, task[target].value, task[target].number_format) == (
+        3, COUNT_FORMAT, 10, COUNT_FORMAT)
     industry = _by_title(paths, "规上服务业分行业营业收入")
     total = industry[HEADER_ROW + 1]
     assert (total[3].number_format, total[4].number_format) == (COUNT_FORMAT, TWO_DECIMALS)  # 家; 万元
