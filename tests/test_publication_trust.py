@@ -143,8 +143,6 @@ def test_a_revision_of_march_publishes_march_april_and_may(pipeline):
     assert published["2024-06"] == [1]
 
 
-@pytest.mark.xfail(reason="known gap (issue 9, open): after the range publication of the speed work, May 2024 has no "
-                          "published version in this module's pipeline when the revision lands; to be traced", strict=False)
 def test_a_revised_may_above_june_fails_on_may_and_leaves_june(pipeline):
     home, state = pipeline
     june_before = query(home, "SELECT * FROM published.fct_industry_352_history WHERE period = '2024-06' ORDER BY ALL")
@@ -172,8 +170,6 @@ def test_a_revised_may_above_june_fails_on_may_and_leaves_june(pipeline):
     state["may_total"] = june_total + 1000.0
 
 
-@pytest.mark.xfail(reason="known gap (issue 9, open): after the range publication of the speed work, May 2024 has no "
-                          "published version in this module's pipeline when the revision lands; to be traced", strict=False)
 def test_a_signoff_after_a_corrected_file_rebuilds_before_publishing(pipeline):
     home, state = pipeline
     may = services_rows(home, "2024-05")
