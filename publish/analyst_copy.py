@@ -25,6 +25,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+from ingest import faults
 from ingest.warehouse import Warehouse, kind_of_type
 from ingest.warehouse import connect as connect_warehouse
 from publish.contract import (
@@ -226,6 +227,7 @@ def write_analyst_copy(con: Warehouse, home: Path, *, manifest_path: Path | None
     docs = table_docs(manifest_path)
     if con.engine == "duckdb":
         _write_duckdb(con, building / DUCKDB_NAME, tables, docs)
+        faults.point("analyst_copy")
         _write_parquet(con, building / PARQUET_NAME, tables)
     else:
         # The server's published layer carries the same descriptions; the copy is written by DuckDB
