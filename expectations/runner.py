@@ -39,7 +39,7 @@ from expectations.store import (
     insert_results,
     samples_json,
 )
-from ingest import clock
+from ingest import clock, faults
 from ingest.periods import validate_period
 from ingest.registry import FEEDS, Feed
 from ingest.warehouse import Warehouse
@@ -336,6 +336,7 @@ def run_checks(con: Warehouse, periods: list[str], *, run_id: str | None = None)
     for period in periods:
         results += _mart_results(con, period, make)
     insert_results(con, results)
+    faults.point("checks")
     acknowledgements.record_failures(con, results)
     return results
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest import clock, database, pii, reference, settings, warehouse
+from ingest import clock, database, faults, pii, reference, settings, warehouse
 from ingest.errors import FeedRejection, FileWarning
 from ingest.isolation import read_isolated
 from ingest.reader import ParsedFile
@@ -443,6 +443,7 @@ def land_file(
 
     before = os.stat(path)
     temp, sha = _copy_and_hash(path, archive_root / feed_id)
+    faults.point("landing")
     try:
         if not _unchanged(before, os.stat(path)):
             return LandingResult(name, feed_id, "deferred", sha, reason=(

@@ -2,10 +2,13 @@
 `$SVCMON_HOME/published/` (Parquet), what analysts open instead of the warehouse the pipeline writes.
 
 Each copy is written whole into a new version folder, `published_versions/<stamp>/` (a DuckDB file
-and a Parquet folder), and only then are the fixed paths switched to it: each is a symbolic link,
-replaced atomically (`os.replace` of a new link), so a reader opens either the old copy or the new,
-never a mix. Leftovers of an interrupted copy (temporary folders and links) and version folders older
-than the current and the previous one are removed when the next copy starts.
+and a Parquet folder), and only then switched to: the fixed paths are symbolic links through one
+link, `published.duckdb -> published_versions/current/published.duckdb` and `published ->
+published_versions/current/published`, and the switch replaces `published_versions/current`
+atomically (`os.replace` of a new link). One rename moves both paths, so a reader opens either the
+old copy or the new, and a kill at any moment leaves the DuckDB file and the Parquet folder at the
+same version, never a mix. Leftovers of an interrupted copy (temporary folders and links) and version
+folders older than the current and the previous one are removed when the next copy starts.
 
 What the copy holds (ARCHITECTURE.md round two): every published mart as `<mart>` (the current
 version of each period) and `<mart>_history` (every version), `publication_log`, `publication_diff`
@@ -25,6 +28,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+from ingest import faults
 from ingest.warehouse import Warehouse, kind_of_type
 from ingest.warehouse import connect as connect_warehouse
 from publish.contract import (
@@ -40,6 +44,7 @@ VERSIONS_DIR = "published_versions"
 DUCKDB_NAME = "published.duckdb"
 PARQUET_NAME = "published"
 _TMP_PREFIX = ".tmp-"
+CURRENT_LINK = "current"  # published_versions/current -> <stamp>: the one link a switch replaces
 
 
 def _q(name: str) -> str:
@@ -112,7 +117,7 @@ def clean_leftovers(home: Path) -> None:
     home = Path(home)
     root = home / VERSIONS_DIR
     for leftover in [*home.glob(".published-*"), *home.glob(f".{DUCKDB_NAME}.*"), *home.glob(f".{PARQUET_NAME}.*"),
-                     *(root.glob(f"{_TMP_PREFIX}*") if root.exists() else [])]:
+                     *(root.glob(".*") if root.exists() else [])]:  # .tmp-<stamp>, .current.<stamp>.link
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
         else:
@@ -121,7 +126,8 @@ def clean_leftovers(home: Path) -> None:
         return
     current = _link_target(home / DUCKDB_NAME)
     current_folder = current.parent if current else None
-    folders = sorted((f for f in root.iterdir() if f.is_dir()), key=lambda f: f.name, reverse=True)
+    folders = sorted((f for f in root.iterdir() if f.is_dir() and not f.is_symlink()), key=lambda f: f.name,
+                     reverse=True)
     keep = {current_folder} if current_folder else set()
     older = [f for f in folders if f != current_folder and (current_folder is None or f.name < current_folder.name)]
     keep.update(older[:1])  # the previous copy: a reader may still have it open
@@ -131,14 +137,18 @@ def clean_leftovers(home: Path) -> None:
 
 
 def _switch(link: Path, target: Path, stamp: str) -> None:
-    """Point `link` at `target` atomically (a new link renamed over the old one). A real file or
-    folder at `link` (a copy written before version folders) is moved aside first."""
+    """Point `link` at `target` atomically (a new link renamed over the old one), unless it does
+    already. A real file or folder at `link` (a copy written before version folders) is moved aside
+    first."""
+    wanted = os.path.relpath(target, link.parent)
+    if link.is_symlink() and os.readlink(link) == wanted:
+        return
     if link.exists() and not link.is_symlink():
         aside = link.parent / f".{link.name}.{stamp}.old"
         os.replace(link, aside)
     tmp = link.parent / f".{link.name}.{stamp}.link"
     tmp.unlink(missing_ok=True)
-    os.symlink(os.path.relpath(target, link.parent), tmp)
+    os.symlink(wanted, tmp)
     os.replace(tmp, link)
 
 
@@ -226,6 +236,7 @@ def write_analyst_copy(con: Warehouse, home: Path, *, manifest_path: Path | None
     docs = table_docs(manifest_path)
     if con.engine == "duckdb":
         _write_duckdb(con, building / DUCKDB_NAME, tables, docs)
+        faults.point("analyst_copy")
         _write_parquet(con, building / PARQUET_NAME, tables)
     else:
         # The server's published layer carries the same descriptions; the copy is written by DuckDB
@@ -239,6 +250,7 @@ def write_analyst_copy(con: Warehouse, home: Path, *, manifest_path: Path | None
             staging.close()
     final = root / stamp
     os.replace(building, final)
-    _switch(home / DUCKDB_NAME, final / DUCKDB_NAME, stamp)
-    _switch(home / PARQUET_NAME, final / PARQUET_NAME, stamp)
+    _switch(root / CURRENT_LINK, final, stamp)  # the switch: both paths below lead through this link
+    for name in (DUCKDB_NAME, PARQUET_NAME):
+        _switch(home / name, root / CURRENT_LINK / name, stamp)  # once: a home whose links named a folder
     return home / DUCKDB_NAME

@@ -28,7 +28,7 @@ import datetime as dt
 import json
 
 from expectations import read_set
-from ingest import clock
+from ingest import clock, faults
 from ingest.warehouse import Warehouse
 from publish.contract import (
     DIFF_SPECS,
@@ -473,6 +473,7 @@ def publish_period(
         for mart in marts:
             _refresh_current_view(con, mart)
         _refresh_dims(con, marts_schema)
+        faults.point("publication")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

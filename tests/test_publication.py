@@ -429,10 +429,37 @@ def test_analyst_copy_leftovers_are_cleaned_and_old_copies_dropped(tmp_path):
     (tmp_path / ".published.duckdb.x.link").symlink_to("nowhere")
     write_analyst_copy(con, tmp_path)
     current = (tmp_path / "published.duckdb").resolve().parent
-    left = sorted(p.name for p in (tmp_path / "published_versions").iterdir())
+    left = sorted(p.name for p in (tmp_path / "published_versions").iterdir() if not p.is_symlink())
     # At the start of the 4th copy the current (3rd) and the previous (2nd) were kept: then the new one.
     assert left == sorted([folders[1].name, folders[2].name, current.name])
     assert not list(tmp_path.glob(".published*"))
+
+
+def test_one_link_switches_both_paths_of_the_analyst_copy(tmp_path):
+    """A kill falls before or after the one rename that switches the copy: the DuckDB file and the
+    Parquet folder analysts open always belong to one version folder."""
+    con = make_warehouse()
+    publish(con, "2023-06")
+    write_analyst_copy(con, tmp_path)
+    first = (tmp_path / "published.duckdb").resolve().parent
+    con.execute("UPDATE marts.fct_indicator_progress SET value = value + 1")
+    publish(con, "2023-06", sha="e" * 64)
+    write_analyst_copy(con, tmp_path)
+    second = (tmp_path / "published.duckdb").resolve().parent
+    assert second != first and (tmp_path / "published").resolve().parent == second
+    current = tmp_path / "published_versions" / "current"
+    assert current.is_symlink() and current.resolve() == second
+
+    # The state a kill just before the switch leaves: `current` still names the first copy.
+    current.unlink()
+    current.symlink_to(first.name)
+    assert (tmp_path / "published.duckdb").resolve().parent == first
+    assert (tmp_path / "published").resolve().parent == first
+    reader = connect_warehouse(tmp_path / "published.duckdb", read_only=True)
+    assert reader.execute("SELECT max(version) FROM publication_log").fetchone()[0] == 1
+    reader.close()
+    parquet = tmp_path / "published" / "publication_log.parquet"
+    assert duckdb.sql(f"SELECT max(version) FROM '{parquet}'").fetchall()[0][0] == 1
 
 
 def test_lineage_columns_are_published_and_a_new_mart_column_is_added():

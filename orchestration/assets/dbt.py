@@ -6,6 +6,7 @@ from dagster import AssetExecutionContext, Failure
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from expectations import runner
+from ingest import faults
 from orchestration.dbt import (
     PARTITIONED_SELECTOR,
     SvcmonDbtTranslator,
@@ -45,7 +46,9 @@ def dbt_unpartitioned(context: AssetExecutionContext, dbt: DbtCliResource, wareh
 def dbt_partitioned(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     first, last = context.partition_key_range.start, context.partition_key_range.end
     invocation = dbt_build(dbt, context, vars=dbt_vars(run_as_of(context), first, last), raise_on_error=False)
-    yield from invocation.stream()
+    for event in invocation.stream():
+        yield event
+        faults.point("dbt")
     # dbt tests keep their severities and land beside the GX results for the gate, each charged to
     # the periods of its failing rows.
     with warehouse.connect() as con:
