@@ -109,8 +109,11 @@ def _partial_parse_refusals(home) -> list[list[str]]:
     project again instead of only what changed (partial parsing)."""
     import json
 
+    logs = home / "dbt" / "logs"
+    # dbt rotates its log at 10 MB: dbt.log.<n> (oldest highest), then dbt.log.
+    files = sorted(logs.glob("dbt.log.*"), key=lambda f: -int(f.suffix[1:])) + [logs / "dbt.log"]
     invocations: dict[str, list[str]] = {}
-    for line in (home / "dbt" / "logs" / "dbt.log").read_text(encoding="utf-8").splitlines():
+    for line in (row for f in files for row in f.read_text(encoding="utf-8").splitlines()):
         try:
             event = json.loads(line)
         except ValueError:
