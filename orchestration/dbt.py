@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from dagster_dbt import DagsterDbtTranslator, DbtProject
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
 from ingest import clock, database, settings
 from ingest.warehouse import connect as connect_warehouse
@@ -88,18 +88,42 @@ def _prepared(url: str) -> str:
     return url
 
 
+# The values that change from one run to the next reach dbt as environment variables
+# SVCMON_RUN_<NAME>, read by the macro `run_value` (macros/periods.sql), not as --vars: dbt
+# re-parses the whole project whenever its --vars change, but only the files that read an
+# environment variable when that variable changes (partial parsing).
+RUN_VALUES = ("as_of_date", "period_from", "period_to")
+RUN_VALUE_PREFIX = "SVCMON_RUN_"
+
+
+def _split_vars(vars: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[str, str | None]]:
+    """(--vars: the deployment's own and any other var given, environment: SVCMON_RUN_<NAME> of
+    every run value, None when this run does not set it, so no earlier value is inherited)."""
+    given = {**settings.deployment_dbt_vars(), **(vars or {})}
+    cli_vars = {name: value for name, value in given.items() if name not in RUN_VALUES}
+    environment = {RUN_VALUE_PREFIX + name.upper(): (str(given[name]) if name in given else None)
+                   for name in RUN_VALUES}
+    return cli_vars, environment
+
+
 @contextmanager
-def _run_environment() -> Iterator[None]:
-    """dbt reaches the home's warehouse through `dbt_environment`. dagster-dbt hands dbt a copy of
-    this process's environment when it starts it, so the variables are set around that start only.
+def _run_environment(run_values: Mapping[str, str | None]) -> Iterator[None]:
+    """dbt reaches the home's warehouse through `dbt_environment`, and gets the run values. dagster-dbt
+    hands dbt a copy of this process's environment when it starts it, so the variables are set around
+    that start only.
 
     When Dagster runs a subset of models, only tests whose parents are all in the subset
     run ('cautious'): a test must never run before the model it tests is built.
     """
-    wanted = {**dbt_environment(_prepared(settings.warehouse_url())), "DBT_INDIRECT_SELECTION": "cautious"}
+    wanted = {**dbt_environment(_prepared(settings.warehouse_url())), "DBT_INDIRECT_SELECTION": "cautious",
+              **run_values}
     before = {name: os.environ.get(name) for name in wanted}
-    os.environ.update(wanted)
     try:
+        for name, value in wanted.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         yield
     finally:
         for name, value in before.items():
@@ -116,9 +140,9 @@ def dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, *args: str,
     one per asset, replaced at each run) and its logs live under `$SVCMON_HOME/dbt`."""
     work = settings.dbt_path()
     target = work / "target" / context.op_execution_context.op.name
-    all_vars = {**settings.deployment_dbt_vars(), **(vars or {})}
-    var_args = ["--vars", json.dumps(all_vars)] if all_vars else []
-    with _run_environment():
+    cli_vars, run_values = _split_vars(vars)
+    var_args = ["--vars", json.dumps(cli_vars)] if cli_vars else []
+    with _run_environment(run_values):
         return dbt.cli(["build", "--log-path", str(work / "logs"), *var_args, *args], context=context,
                        target_path=target, raise_on_error=raise_on_error)
 
@@ -132,16 +156,31 @@ def run_dbt_process(warehouse: Path | str, *args: str, work: Path, vars: Mapping
     decides what a failure means."""
     cli = [DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
            "--target-path", str(Path(work) / "target"), "--log-path", str(Path(work) / "logs")]
-    all_vars = {**settings.deployment_dbt_vars(), **(vars or {})}
-    if all_vars:
-        cli += ["--vars", json.dumps(all_vars)]
+    cli_vars, run_values = _split_vars(vars)
+    if cli_vars:
+        cli += ["--vars", json.dumps(cli_vars)]
     process_env = {**os.environ, **dbt_environment(_prepared(str(warehouse))),
                    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})}
+    for name, value in run_values.items():
+        if value is None:
+            process_env.pop(name, None)
+        else:
+            process_env[name] = value
     return subprocess.run(cli, env=process_env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR, check=False)
 
 
 class SvcmonDbtTranslator(DagsterDbtTranslator):
-    """Groups follow the folders: seeds, staging and intermediate → staging; marts → marts."""
+    """Groups follow the folders: seeds, staging and intermediate → staging; marts → marts.
+
+    dbt tests are not loaded as one Dagster asset check each: their results reach the gate through
+    `quality.check_results` (`runner.record_dbt_results`), judged by the blocking check `gate_dbt`
+    of the quality asset, and a failing error-severity test fails its dbt step. As per-test checks
+    they only cost Dagster event-log writes (planned, output and evaluation: three per test, about
+    700 of a month's 940 build events, each a SQLite commit); `dbt_events` keeps what a reader of
+    the run needs to see (every test that did not pass)."""
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=False))
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "model":

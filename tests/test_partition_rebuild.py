@@ -102,3 +102,34 @@ def test_only_march_is_checked_and_published_again(months):
     published = query(home, "SELECT period, version FROM published.publication_log ORDER BY 1, 2")
     assert published == [*before["published"], ("2024-03", 1)]
     assert before["published"] == [("2024-01", 1), ("2024-02", 1)]
+
+
+def _partial_parse_refusals(home) -> list[list[str]]:
+    """For each dbt invocation of the home, in order: the reasons dbt gave for parsing the whole
+    project again instead of only what changed (partial parsing)."""
+    import json
+
+    logs = home / "dbt" / "logs"
+    # dbt rotates its log at 10 MB: dbt.log.<n> (oldest highest), then dbt.log.
+    files = sorted(logs.glob("dbt.log.*"), key=lambda f: -int(f.suffix[1:])) + [logs / "dbt.log"]
+    invocations: dict[str, list[str]] = {}
+    for line in (row for f in files for row in f.read_text(encoding="utf-8").splitlines()):
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        reasons = invocations.setdefault(event["info"]["invocation_id"], [])
+        if event["info"].get("code") == "I024":  # UnableToPartialParse
+            reasons.append(event["data"]["reason"])
+    return list(invocations.values())
+
+
+def test_a_month_after_another_range_keeps_dbt_partial_parsing(months):
+    """The run's months and as-of date reach dbt in the environment, not in --vars: another range
+    re-parses only the files that read them, not the whole project (issue 12)."""
+    home, _before = months
+    invocations = _partial_parse_refusals(home)
+    # Each run invokes dbt twice (reference and staging, then the period marts): four in all. The
+    # first two start from the packaged parse (another profile); March's two reuse the first run's.
+    assert len(invocations) == 4
+    assert invocations[2:] == [[], []]

@@ -45,11 +45,22 @@
 
 
 {#
-    The months a partitioned run rebuilds (vars period_from / period_to, set by Dagster from
-    the run's partition range): the one home of that bound.
+    A value that changes from one run to the next (the run's months, its as-of date): the
+    environment variable SVCMON_RUN_<NAME> when set, else the var <name>. orchestration/dbt.py
+    passes these values in the environment (`run_environment`): a changed --vars makes dbt
+    re-parse the whole project, a changed environment variable only the files that read it.
+#}
+{% macro run_value(name, default='') -%}
+    {{- return(env_var('SVCMON_RUN_' ~ (name | upper), var(name, default))) -}}
+{%- endmacro %}
+
+
+{#
+    The months a partitioned run rebuilds (run values period_from / period_to, set by Dagster
+    from the run's partition range): the one home of that bound.
 #}
 {% macro in_run_periods(period_expr='period') -%}
-    {{ period_expr }} between '{{ var("period_from") }}' and '{{ var("period_to") }}'
+    {{ period_expr }} between '{{ run_value("period_from") }}' and '{{ run_value("period_to") }}'
 {%- endmacro %}
 
 
@@ -69,7 +80,8 @@
 {%- endmacro %}
 
 
-{# The date completeness is judged at: var as_of_date (ISO) or today. #}
+{# The date completeness is judged at: run value as_of_date (ISO) or today. #}
 {% macro as_of_date() -%}
-    {%- if var('as_of_date', '') -%}cast('{{ var("as_of_date") }}' as date){%- else -%}current_date{%- endif -%}
+    {%- set as_of = run_value('as_of_date') -%}
+    {%- if as_of -%}cast('{{ as_of }}' as date){%- else -%}current_date{%- endif -%}
 {%- endmacro %}
