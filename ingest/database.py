@@ -44,9 +44,13 @@ SCHEMA_READERS: dict[str, tuple[str, ...]] = {
     STATISTICIAN: ("quality", "marts", "published"),
 }
 # Single tables beyond those: (privilege, role) -> tables. Applied by whoever creates the tables
-# (landing, the quality store) through `grant_table_privileges`, and again by `init_database`.
+# (landing, the quality store) through `grant_table_privileges`, dbt's models by a post-hook each
+# time dbt rebuilds them (macros/grants.sql, handed `dbt_table_grants()`), and again by `init_database`.
 TABLE_GRANTS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("SELECT", STATISTICIAN): ("raw.file_register", "raw.vintages", "raw.current_vintages", "raw.file_warnings"),
+    # The gate reads the live read set (a view over the vintages): a statistician's view of the
+    # gate judges the same vintages as the pipeline's.
+    ("SELECT", STATISTICIAN): ("raw.file_register", "raw.vintages", "raw.current_vintages", "raw.file_warnings",
+                               "intermediate.int_read_set"),
     # sign-offs and acknowledged warnings are recorded through the CLI
     ("INSERT", STATISTICIAN): ("quality.signoffs", "quality.acknowledgements"),
 }
@@ -155,12 +159,17 @@ def grant_table_privileges(con: Warehouse) -> None:
     for (privilege, role), tables in TABLE_GRANTS.items():
         for table in tables:
             schema, name = table.split(".")
-            present = con.execute(
-                "SELECT count(*) FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = ? AND c.relname = ?", [schema, name]).fetchone()[0]
-            if present:
+            if con.table_exists(schema, name):  # the catalog's answer on PostgreSQL
                 con.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
                 con.execute(f"GRANT {privilege} ON {table} TO {role}")
+
+
+def dbt_table_grants() -> str:
+    """TABLE_GRANTS as dbt's post-hook reads them (JSON: [{privilege, role, table}])."""
+    import json
+
+    return json.dumps([{"privilege": privilege, "role": role, "table": table}
+                       for (privilege, role), tables in TABLE_GRANTS.items() for table in tables])
 
 
 def held_data(con: Warehouse) -> dict[str, int]:

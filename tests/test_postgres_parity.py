@@ -265,3 +265,31 @@ def test_the_analysts_copy_from_the_server_opens_in_duckdb_1_x_with_comments(eng
     version = subprocess.run([cli_binary, "--version"], capture_output=True, text=True, check=True).stdout
     assert version.startswith("v1.")
 
+
+def test_a_statisticians_gate_judges_the_read_set_the_pipeline_judges(engines):
+    """The gate seen through a statistician's login reads the live read set (intermediate.int_read_set,
+    granted to the role) and not only the period's own files: July's numbers read July's investment
+    file and June's task report (重点任务进度 reads the earlier months of the year), and July is
+    blocked by the same checks either way."""
+    from expectations import gate
+
+    urls, _outcomes, _root = engines
+    url = urls["postgres"]
+    owner = connect(url)
+    try:
+        with login_role(database.STATISTICIAN) as (name, password):
+            statistician = connect(with_login(url, name, password))
+            try:
+                assert statistician.execute("SELECT current_user").fetchone()[0] == name
+                seen = {who: (gate.read_set_vintages(con, "2023-07"), gate.evaluate_gate(con, "2023-07"))
+                        for who, con in (("owner", owner), ("statistician", statistician))}
+            finally:
+                statistician.close()
+    finally:
+        owner.close()
+    (vintages, verdict), (owners_vintages, owners_verdict) = seen["statistician"], seen["owner"]
+    assert sorted((feed, period) for feed, _scope, _sha, period, _received in vintages) == [
+        (TASKS, "2023-06"), (FAI, "2023-07")]
+    assert vintages == owners_vintages
+    assert not verdict.passed and verdict.open_check_ids == owners_verdict.open_check_ids
+    assert any("uniqueness" in check for check in verdict.open_check_ids)
