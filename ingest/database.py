@@ -111,7 +111,10 @@ def init_database(con: Warehouse) -> None:
     database and may create roles (CREATEROLE) or a superuser; later runs only the database's owner
     that is a member of `svcmon_owner`."""
     # One transaction (PostgreSQL's DDL and role statements are transactional): a failed init
-    # leaves nothing half-made, and sessions initialising at once wait for each other.
+    # leaves nothing half-made, and sessions initialising one database at once wait for each other.
+    # An advisory lock is the database's, but roles and memberships are the server's: sessions
+    # initialising two databases of one server do not wait for each other, so each role statement
+    # takes a role or membership made at the same moment elsewhere as made (`_init_in_transaction`).
     con.execute("RESET ROLE")
     with con.transaction():
         con.execute("SELECT pg_advisory_xact_lock(hashtext('svcmon db init'))")
@@ -127,9 +130,15 @@ def _init_in_transaction(con: Warehouse) -> None:
             f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role} NOLOGIN; END IF; "
             "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
         )
-    login, member = con.execute("SELECT session_user, pg_has_role(session_user, ?, 'MEMBER')", [OWNER]).fetchone()
+    member = con.execute("SELECT pg_has_role(session_user, ?, 'MEMBER')", [OWNER]).fetchone()[0]
     if not member:  # once a member, re-running init needs no right to grant roles
-        con.execute(f"GRANT {OWNER} TO {_q(login)}")
+        # Another host initialising another database of the server may grant the same membership
+        # at the same moment: this one then waits for it and finds the membership made.
+        con.execute(
+            "DO $$ BEGIN "
+            f"EXECUTE format('GRANT %I TO %I', '{OWNER}', session_user); "
+            "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        )
     database = _q(con.execute("SELECT current_database()").fetchone()[0])
     con.execute(f"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {database} TO {OWNER}")
     con.execute(f"GRANT CONNECT ON DATABASE {database} TO {ANALYST}, {STATISTICIAN}")
