@@ -44,9 +44,13 @@ SCHEMA_READERS: dict[str, tuple[str, ...]] = {
     STATISTICIAN: ("quality", "marts", "published"),
 }
 # Single tables beyond those: (privilege, role) -> tables. Applied by whoever creates the tables
-# (landing, the quality store) through `grant_table_privileges`, and again by `init_database`.
+# (landing, the quality store) through `grant_table_privileges`, dbt's models by a post-hook each
+# time dbt rebuilds them (macros/grants.sql, handed `dbt_table_grants()`), and again by `init_database`.
 TABLE_GRANTS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("SELECT", STATISTICIAN): ("raw.file_register", "raw.vintages", "raw.current_vintages", "raw.file_warnings"),
+    # The gate reads the live read set (a view over the vintages): a statistician's view of the
+    # gate judges the same vintages as the pipeline's.
+    ("SELECT", STATISTICIAN): ("raw.file_register", "raw.vintages", "raw.current_vintages", "raw.file_warnings",
+                               "intermediate.int_read_set"),
     # sign-offs and acknowledged warnings are recorded through the CLI
     ("INSERT", STATISTICIAN): ("quality.signoffs", "quality.acknowledgements"),
 }
@@ -107,7 +111,10 @@ def init_database(con: Warehouse) -> None:
     database and may create roles (CREATEROLE) or a superuser; later runs only the database's owner
     that is a member of `svcmon_owner`."""
     # One transaction (PostgreSQL's DDL and role statements are transactional): a failed init
-    # leaves nothing half-made, and sessions initialising at once wait for each other.
+    # leaves nothing half-made, and sessions initialising one database at once wait for each other.
+    # An advisory lock is the database's, but roles and memberships are the server's: sessions
+    # initialising two databases of one server do not wait for each other, so each role statement
+    # takes a role or membership made at the same moment elsewhere as made (`_init_in_transaction`).
     con.execute("RESET ROLE")
     with con.transaction():
         con.execute("SELECT pg_advisory_xact_lock(hashtext('svcmon db init'))")
@@ -123,9 +130,15 @@ def _init_in_transaction(con: Warehouse) -> None:
             f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role} NOLOGIN; END IF; "
             "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
         )
-    login, member = con.execute("SELECT session_user, pg_has_role(session_user, ?, 'MEMBER')", [OWNER]).fetchone()
+    member = con.execute("SELECT pg_has_role(session_user, ?, 'MEMBER')", [OWNER]).fetchone()[0]
     if not member:  # once a member, re-running init needs no right to grant roles
-        con.execute(f"GRANT {OWNER} TO {_q(login)}")
+        # Another host initialising another database of the server may grant the same membership
+        # at the same moment: this one then waits for it and finds the membership made.
+        con.execute(
+            "DO $$ BEGIN "
+            f"EXECUTE format('GRANT %I TO %I', '{OWNER}', session_user); "
+            "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        )
     database = _q(con.execute("SELECT current_database()").fetchone()[0])
     con.execute(f"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {database} TO {OWNER}")
     con.execute(f"GRANT CONNECT ON DATABASE {database} TO {ANALYST}, {STATISTICIAN}")
@@ -155,12 +168,17 @@ def grant_table_privileges(con: Warehouse) -> None:
     for (privilege, role), tables in TABLE_GRANTS.items():
         for table in tables:
             schema, name = table.split(".")
-            present = con.execute(
-                "SELECT count(*) FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = ? AND c.relname = ?", [schema, name]).fetchone()[0]
-            if present:
+            if con.table_exists(schema, name):  # the catalog's answer on PostgreSQL
                 con.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
                 con.execute(f"GRANT {privilege} ON {table} TO {role}")
+
+
+def dbt_table_grants() -> str:
+    """TABLE_GRANTS as dbt's post-hook reads them (JSON: [{privilege, role, table}])."""
+    import json
+
+    return json.dumps([{"privilege": privilege, "role": role, "table": table}
+                       for (privilege, role), tables in TABLE_GRANTS.items() for table in tables])
 
 
 def held_data(con: Warehouse) -> dict[str, int]:

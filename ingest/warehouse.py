@@ -340,6 +340,16 @@ class PostgresWarehouse(Warehouse):
     def close(self) -> None:
         self.raw.close()
 
+    def table_exists(self, schema: str, table: str) -> bool:
+        """From the catalog, whatever this login may read: information_schema lists only what it
+        may, so a statistician's session would take a view it was not granted for a missing one and
+        quietly read something else (the gate's read set). Reading it then fails loudly instead."""
+        return bool(self.execute(
+            "SELECT count(*) FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n "
+            "ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+            [schema, table],
+        ).fetchone()[0])
+
 
 def _plain_params(params: Sequence[Any] | Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
     """numpy scalars (from frames) as Python values: psycopg adapts only the latter."""

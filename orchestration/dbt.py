@@ -59,7 +59,8 @@ def ensure_manifest() -> Path:
 def dbt_environment(url: str | Path | None = None) -> dict[str, str]:
     """What profiles.yml reads to reach the warehouse `url` (default `SVCMON_WAREHOUSE_URL`, else
     the home's DuckDB file): the target and, on PostgreSQL, host, port, user, password, database,
-    sslmode and the role the pipeline's sessions take. The one place a warehouse URL becomes dbt
+    sslmode, the role the pipeline's sessions take and the single-table grants its models keep
+    (`database.dbt_table_grants`, applied by a post-hook). The one place a warehouse URL becomes dbt
     settings. (The password is not in a `DBT_ENV_SECRET_` variable: dbt would then mask every
     occurrence of it in its event stream, and a password that is also a word of the project, such
     as `svcmon`, turns node ids into `model.*****.…` that dagster-dbt cannot match.)"""
@@ -77,6 +78,7 @@ def dbt_environment(url: str | Path | None = None) -> dict[str, str]:
         "DBT_SVCMON_PASSWORD": unquote(parts.password or ""),
         "DBT_SVCMON_DBNAME": unquote(parts.path.lstrip("/")) or user,
         "DBT_SVCMON_ROLE": database.OWNER,
+        "DBT_SVCMON_TABLE_GRANTS": database.dbt_table_grants(),
         "DBT_SVCMON_SSLMODE": query.get("sslmode", [""])[0],
     }
 

@@ -372,26 +372,31 @@ def _write_diff(con: Warehouse, period: str, version: int, previous: int) -> int
         first_key = _q(spec.key[0])
         key_sql = (f"CASE WHEN new.{first_key} IS NULL THEN {_row_key_sql('old', spec.key)} "
                    f"ELSE {_row_key_sql('new', spec.key)} END")
-        name_sql = f"coalesce(CAST(new.{name} AS VARCHAR), CAST(old.{name} AS VARCHAR))" if name != "NULL" else "NULL"
+        # Every NULL typed: PostgreSQL types the branches of a UNION pairwise, left to right, and
+        # two untyped NULLs become text, which then meets the numbers of a 'changed' branch.
+        number = con.sql_type("number")
+        no_number, no_text = f"CAST(NULL AS {number})", "CAST(NULL AS VARCHAR)"
+        name_sql = (f"coalesce(CAST(new.{name} AS VARCHAR), CAST(old.{name} AS VARCHAR))" if name != "NULL"
+                    else no_text)
         head = f"SELECT $period, $version, $previous, '{mart}', {key_sql}, {name_sql}"
+        nothing = f"{no_text}, {no_number}, {no_number}, {no_number}, {no_text}, {no_text}"
         parts = [
-            f"{head}, 'added', NULL, NULL, NULL, NULL, NULL, NULL FROM {joined} "
+            f"{head}, 'added', {nothing} FROM {joined} "
             f"WHERE old.{first_key} IS NULL AND new.{first_key} IS NOT NULL",
-            f"{head}, 'removed', NULL, NULL, NULL, NULL, NULL, NULL FROM {joined} "
+            f"{head}, 'removed', {nothing} FROM {joined} "
             f"WHERE new.{first_key} IS NULL AND old.{first_key} IS NOT NULL",
         ]
         both = f"old.{first_key} IS NOT NULL AND new.{first_key} IS NOT NULL"
-        number = con.sql_type("number")
         for column in (c for c in spec.numbers if c in available):
             c = _q(column)
             parts.append(
                 f"{head}, 'changed', '{column}', CAST(old.{c} AS {number}), CAST(new.{c} AS {number}), "
-                f"CAST(new.{c} AS {number}) - CAST(old.{c} AS {number}), NULL, NULL FROM {joined} "
+                f"CAST(new.{c} AS {number}) - CAST(old.{c} AS {number}), {no_text}, {no_text} FROM {joined} "
                 f"WHERE {both} AND old.{c} IS DISTINCT FROM new.{c}")
         for column in (c for c in spec.texts if c in available):
             c = _q(column)
             parts.append(
-                f"{head}, 'changed', '{column}', NULL, NULL, NULL, CAST(old.{c} AS VARCHAR), "
+                f"{head}, 'changed', '{column}', {no_number}, {no_number}, {no_number}, CAST(old.{c} AS VARCHAR), "
                 f"CAST(new.{c} AS VARCHAR) FROM {joined} WHERE {both} AND old.{c} IS DISTINCT FROM new.{c}")
         con.execute(f"INSERT INTO {DIFF_TABLE} " + " UNION ALL ".join(parts), params)
     return con.execute(

@@ -176,3 +176,47 @@ def test_a_database_owner_without_superuser_rights_initialises_and_runs_the_pipe
                 finally:
                     analyst.close()
             admin(f'ALTER DATABASE "{database_name}" OWNER TO CURRENT_USER')
+
+
+def test_two_hosts_initialising_two_databases_of_one_server_at_once_both_succeed():
+    # Roles and memberships are the server's, an advisory lock only the database's. The other host
+    # has granted the pipeline's login its membership of svcmon_owner in its own init (not yet
+    # committed) when this host initialises another database with the same login: this init waits
+    # for that one and takes the membership as made, instead of failing on the duplicate.
+    import threading
+    import time
+
+    from tests.pg_fixtures import admin, fresh_database, server_url
+
+    with login_role() as (name, password):
+        admin(f"ALTER ROLE {name} CREATEROLE")
+        with fresh_database("svcmon_host_a") as first, fresh_database("svcmon_host_b") as second:
+            connect(first).close()  # the roles exist (initialised by the server's own login)
+            admin(f'ALTER DATABASE "{second.rsplit("/", 1)[1]}" OWNER TO {name}')
+            other_host = psycopg.connect(with_login(first, name, password))  # a transaction, left open
+            other_host.execute(f"GRANT {database.OWNER} TO {name}")
+            outcome = {}
+
+            def initialise() -> None:
+                try:
+                    con = connect(with_login(second, name, password))
+                    outcome["ran as"] = con.execute("SELECT current_user").fetchone()[0]
+                    con.close()
+                except Exception as exc:  # reported below
+                    outcome["error"] = exc
+
+            this_host = threading.Thread(target=initialise)
+            this_host.start()
+            # Wait (no time asserted) until this host's init is blocked behind the other host's grant.
+            deadline = time.monotonic() + 300
+            with psycopg.connect(server_url(), autocommit=True) as watch:
+                while watch.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE usename = %s AND datname = %s "
+                        "AND wait_event_type = 'Lock'", [name, second.rsplit("/", 1)[1]]).fetchone()[0] == 0:
+                    assert this_host.is_alive() and time.monotonic() < deadline, outcome
+                    time.sleep(0.1)
+            other_host.commit()
+            other_host.close()
+            this_host.join()
+            admin(f'ALTER DATABASE "{second.rsplit("/", 1)[1]}" OWNER TO CURRENT_USER')
+    assert outcome == {"ran as": database.OWNER}
