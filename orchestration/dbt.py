@@ -20,7 +20,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,6 +108,16 @@ def _split_vars(vars: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[st
     return cli_vars, environment
 
 
+def _apply(environment: MutableMapping[str, str], values: Mapping[str, str | None]) -> None:
+    """Set `values` in `environment`; a None value removes the variable (a run that does not set a
+    run value must not inherit an earlier one)."""
+    for name, value in values.items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
+
+
 @contextmanager
 def _run_environment(run_values: Mapping[str, str | None]) -> Iterator[None]:
     """dbt reaches the home's warehouse through `dbt_environment`, and gets the run values. dagster-dbt
@@ -121,18 +131,10 @@ def _run_environment(run_values: Mapping[str, str | None]) -> Iterator[None]:
               **run_values}
     before = {name: os.environ.get(name) for name in wanted}
     try:
-        for name, value in wanted.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _apply(os.environ, wanted)
         yield
     finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _apply(os.environ, before)
 
 
 def dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, *args: str,
@@ -163,11 +165,7 @@ def run_dbt_process(warehouse: Path | str, *args: str, work: Path, vars: Mapping
         cli += ["--vars", json.dumps(cli_vars)]
     process_env = {**os.environ, **dbt_environment(_prepared(str(warehouse))),
                    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})}
-    for name, value in run_values.items():
-        if value is None:
-            process_env.pop(name, None)
-        else:
-            process_env[name] = value
+    _apply(process_env, run_values)
     return subprocess.run(cli, env=process_env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR, check=False)
 
 

@@ -47,7 +47,7 @@
 {#
     A value that changes from one run to the next (the run's months, its as-of date): the
     environment variable SVCMON_RUN_<NAME> when set, else the var <name>. orchestration/dbt.py
-    passes these values in the environment (`run_environment`): a changed --vars makes dbt
+    passes these values in the environment (`_split_vars`, `_run_environment`): a changed --vars makes dbt
     re-parse the whole project, a changed environment variable only the files that read it.
 #}
 {% macro run_value(name, default='') -%}
