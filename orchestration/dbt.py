@@ -31,6 +31,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtP
 from ingest import clock, database, settings
 from ingest.warehouse import connect as connect_warehouse
 from ingest.warehouse import is_postgres_url
+from orchestration import dbt_reuse
 
 if TYPE_CHECKING:
     from dagster import AssetExecutionContext
@@ -138,17 +139,36 @@ def _run_environment(run_values: Mapping[str, str | None]) -> Iterator[None]:
 
 
 def dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, *args: str,
-              vars: Mapping[str, Any] | None = None, raise_on_error: bool = True) -> DbtCliInvocation:
+              vars: Mapping[str, Any] | None = None, raise_on_error: bool = True,
+              environment: Mapping[str, str] | None = None) -> DbtCliInvocation:
     """`dbt build` for an asset step against the home's warehouse, with `vars` and the deployment's
-    own (`settings.deployment_dbt_vars`, read now). Its target folder (run results, compiled SQL;
-    one per asset, replaced at each run) and its logs live under `$SVCMON_HOME/dbt`."""
+    own (`settings.deployment_dbt_vars`, read now), and `environment` over dbt's settings. Its target
+    folder (run results, compiled SQL; one per asset, replaced at each run) and its logs live under
+    `$SVCMON_HOME/dbt`."""
     work = settings.dbt_path()
     target = work / "target" / context.op_execution_context.op.name
     cli_vars, run_values = _split_vars(vars)
     var_args = ["--vars", json.dumps(cli_vars)] if cli_vars else []
-    with _run_environment(run_values):
+    with _run_environment({**run_values, **(environment or {})}):
         return dbt.cli(["build", "--log-path", str(work / "logs"), *var_args, *args], context=context,
                        target_path=target, raise_on_error=raise_on_error)
+
+
+def project_fingerprint() -> str:
+    """What decides the unpartitioned models (`dbt_reuse`): the project's files, the deployment's dbt
+    vars, the versions of dbt and its adapters, the warehouse's engine and the grants its models keep."""
+    from importlib import metadata
+
+    versions = {}
+    for package in ("dbt-core", "dbt-duckdb", "dbt-postgres"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    target = dbt_environment()["DBT_SVCMON_TARGET"]
+    return dbt_reuse.project_fingerprint(DBT_PROJECT_DIR, {
+        "vars": _split_vars(None)[0], "versions": versions, "target": target,
+        "grants": database.dbt_table_grants() if target == "postgres" else None})
 
 
 def run_dbt_process(warehouse: Path | str, *args: str, work: Path, vars: Mapping[str, Any] | None = None,

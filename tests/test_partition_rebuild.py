@@ -133,3 +133,34 @@ def test_a_month_after_another_range_keeps_dbt_partial_parsing(months):
     # first two start from the packaged parse (another profile); March's two reuse the first run's.
     assert len(invocations) == 4
     assert invocations[2:] == [[], []]
+
+
+def test_march_leaves_the_unchanged_reference_and_staging_nodes_alone(months):
+    """The second run has the project of the first's complete build: dbt rebuilds only the tables
+    built from feeds and what compiles in the as-of date, and runs every test of a node that reads
+    feeds; seeds, the dims of seeds, views and unit tests stay as the first run left them (issue 12)."""
+    import json
+
+    home, _before = months
+    results = json.loads((home / "dbt" / "target" / "svcmon_dbt_reference_and_staging" / "run_results.json")
+                         .read_text(encoding="utf-8"))["results"]
+    ran = {r["unique_id"] for r in results}
+    assert all(r["status"] in ("pass", "success") for r in results)
+    assert not {u for u in ran if u.startswith(("seed.", "unit_test."))}
+    assert "model.svcmon.dim_departments" not in ran  # from a seed only
+    assert "model.svcmon.stg_major_projects__projects" not in ran  # a view: the same SQL
+    assert not any(u.startswith("test.svcmon.not_null_ref_") for u in ran)  # a seed's tests
+    # ...but the view's tests read March's feeds, and run.
+    assert any(u.startswith("test.svcmon.not_null_stg_major_projects__projects_") for u in ran)
+    assert {"model.svcmon.fct_feed_completeness", "model.svcmon.dim_indicators"} <= ran  # as-of; a feed's table
+
+    # The project was recorded by the first run's build (the complete one), not by March's.
+    from dagster import RunsFilter
+
+    from orchestration import runs
+
+    builds = runs.instance().get_runs(filters=RunsFilter(job_name="build_job"))
+    first_build = min(builds, key=lambda r: runs.instance().get_run_record_by_id(r.run_id).create_timestamp)
+    assert len(builds) == 2
+    (fingerprint, run_id), = query(home, "SELECT fingerprint, run_id FROM staging.dbt_build_state")
+    assert run_id == first_build.run_id and len(fingerprint) == 64
