@@ -103,8 +103,8 @@ def record_failures(con: Warehouse, results: Iterable[CheckResult]) -> None:
     if not rows:
         return
     ensure_tables(con)
-    con.executemany("INSERT INTO quality.check_failures (run_id, period, check_id, file_sha256, row_key, value_hash) "
-                    "VALUES (?, ?, ?, ?, ?, ?)", rows)
+    con.insert_rows("quality.check_failures",
+                    ("run_id", "period", "check_id", "file_sha256", "row_key", "value_hash"), rows)
 
 
 def failing_rows(con: Warehouse, result: CheckResult) -> list[tuple[str, str]]:

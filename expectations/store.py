@@ -122,11 +122,7 @@ def insert_results(con: Warehouse, results: list[CheckResult]) -> None:
     if not results:
         return
     ensure_quality_schema(con)
-    placeholders = ", ".join("?" for _ in COLUMNS)
-    con.executemany(
-        f"INSERT INTO quality.check_results ({', '.join(COLUMNS)}) VALUES ({placeholders})",
-        [[getattr(r, c) for c in COLUMNS] for r in results],
-    )
+    con.insert_rows("quality.check_results", COLUMNS, [[getattr(r, c) for c in COLUMNS] for r in results])
 
 
 def rows_as_results(rows: list[tuple]) -> list[CheckResult]:

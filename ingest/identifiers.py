@@ -8,6 +8,7 @@ values (whether a value is required is a separate check).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -114,11 +115,14 @@ def validate_id_number(value: object, *, today: dt.date | None = None) -> Verdic
             f"公民身份号码校验位应为「{expected}」，实为「{number[17]}」",
             f"resident ID number check character should be {expected}, is {number[17]}",
         )
-    return _region_verdict(number, birth.year)
+    return _region_verdict(number[:6], birth.year)
 
 
-def _region_verdict(number: str, birth_year: int) -> Verdict:
-    region = number[:6]
+@functools.lru_cache(maxsize=65536)
+def _region_verdict(region: str, birth_year: int) -> Verdict:
+    # Depends on the region code and the birth year only (stdnum's lookup reads no more), so a
+    # roster of thousands of people asks the region database once per (region, year).
+    number = f"{region}{birth_year:04d}01010000"
     info = {k: v for _, props in numdb.get("cn/loc").info(region) for k, v in props.items()}
     if "county" not in info:
         return _warn(

@@ -144,6 +144,22 @@ class Warehouse:
         ])
         self.execute(f"CREATE TABLE IF NOT EXISTS {table} (\n    {body}\n)")
 
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Append `rows` (values in the order of `columns`) to `table` in one bulk write
+        (`insert_arrow`): a statement per row costs ~1 ms on DuckDB, and check results run to
+        tens of thousands of rows. A column whose values Arrow cannot type as one kind goes row by row."""
+        if not rows:
+            return
+        import pyarrow as pa
+
+        try:
+            data = pa.table({name: pa.array([row[i] for row in rows]) for i, name in enumerate(columns)})
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            names = ", ".join(quote_identifier(c) for c in columns)
+            self.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
+            return
+        self.insert_arrow(table, data)
+
     def __enter__(self) -> Warehouse:
         return self
 
@@ -213,13 +229,11 @@ class DuckDBWarehouse(Warehouse):
             self.raw.executemany(sql, [list(r) for r in rows])
 
     def insert_arrow(self, table: str, data: pa.Table) -> None:
-        name = "_svcmon_insert_batch"
-        self.raw.register(name, data)
-        try:
-            columns = ", ".join(quote_identifier(c) for c in data.column_names)
-            self.raw.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {name}")
-        finally:
-            self.raw.unregister(name)
+        # DuckDB reads the Arrow table from this local variable by its name (a replacement scan).
+        # Not `register`: DuckDB 2 refuses it while an earlier result is not fetched to its end.
+        _svcmon_insert_batch = data  # noqa: F841
+        columns = ", ".join(quote_identifier(c) for c in data.column_names)
+        self.raw.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _svcmon_insert_batch")
 
     def close(self) -> None:
         self.raw.close()

@@ -10,6 +10,7 @@ home's writer lock (`orchestration/locks.py`) while it works.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import json
@@ -337,6 +338,7 @@ def _build_and_publish(out: Out, stages: Stages, periods: list[str], *, as_of: d
     if not todo:
         return outcomes
     instance = runs.instance()
+    _import_meanwhile("great_expectations")  # the checks after the build need it
     stages.start("dbt", "dbt 模型 / dbt models", total=_dbt_node_count())
     with dbt_output_to(stages, "dbt", verbose=verbose, estimated_total=_dbt_node_count()) as dbt_lines:
         build = runs.execute_range("build_job", todo[0], todo[-1], instance=instance, verbose=verbose,
@@ -359,6 +361,20 @@ def _build_and_publish(out: Out, stages: Stages, periods: list[str], *, as_of: d
     stages.finish("checks")
     stages.finish("publication")
     return outcomes
+
+
+def _import_meanwhile(module: str) -> None:
+    """Import `module` in a thread of its own: while dbt builds in its own process this one mostly
+    waits, and some imports (Great Expectations: ~13 s of a core here) are worth starting early. A
+    failure is left to the import that needs the module."""
+    import importlib
+    import threading
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+
+    threading.Thread(target=load, name=f"import {module}", daemon=True).start()
 
 
 def _contiguous(periods: list[str]) -> list[list[str]]:

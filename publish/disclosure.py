@@ -87,8 +87,7 @@ def protect(rows: Sequence[Mapping], *, keep_hidden: set[tuple] = frozenset()) -
     vectors = _leaf_vectors([dict(r) for r in rows], total_code)
 
     def exposed(hidden_now: list[bool]) -> int:
-        shown = [i for i, h in enumerate(hidden_now) if not h]
-        return sum(_derivable(vectors, shown, p) is not None for p in primaries)
+        return _derivable_count(vectors, [i for i, h in enumerate(hidden_now) if not h], primaries)
 
     def cost(i: int) -> tuple:
         return HIDE_PREFERENCE.get(rows[i].get(LEVEL_COLUMN), 0), abs(rows[i].get(SIZE_COLUMN) or 0)
@@ -159,10 +158,15 @@ def _leaf_vectors(rows: list[dict], total_code: str | None) -> np.ndarray:
 HIDE_PREFERENCE: dict[str, int] = {"division": 0, "industry_352": 1, "section": 2, "group_352": 3}
 
 
-def _derivable(vectors: np.ndarray, shown: list[int], target: int) -> np.ndarray | None:
-    """Coefficients over `shown` rows that add up to row `target`, or None when there are none."""
-    if not shown:
-        return None
+def _derivable_count(vectors: np.ndarray, shown: list[int], targets: list[int]) -> int:
+    """How many `targets` rows a sum of `shown` rows (any coefficients) gives exactly: one
+    least-squares solve for all targets at once (each column of the right-hand side is solved on
+    its own, as one solve per target would)."""
+    if not shown or not targets:
+        return 0
     basis = vectors[shown].T
-    coefficients, *_ = np.linalg.lstsq(basis, vectors[target], rcond=None)
-    return coefficients if np.allclose(basis @ coefficients, vectors[target], atol=1e-9) else None
+    wanted = vectors[targets].T
+    coefficients, *_ = np.linalg.lstsq(basis, wanted, rcond=None)
+    residual = np.abs(basis @ coefficients - wanted)
+    # np.allclose's test per target, with rtol 1e-05 and atol 1e-9.
+    return int(np.sum(np.all(residual <= 1e-9 + 1e-05 * np.abs(wanted), axis=0)))
