@@ -116,3 +116,25 @@ def test_a_failed_transaction_leaves_nothing(engines):
             con.execute("INSERT INTO t.sample (label) VALUES ('kept')")
         # The session is usable after the failures, and the committed row is there.
         assert con.execute("SELECT label FROM t.sample").fetchall() == [("kept",)]
+
+
+def test_insert_rows_in_bulk_or_row_by_row_store_the_same(engines):
+    """`insert_rows` writes through Arrow in one go; a column Arrow cannot type as one kind (here a
+    number and a word) goes row by row; both leave the same rows on either engine, and a pending
+    result of an earlier query does not stand in the way (DuckDB 2 refuses `register` then)."""
+    stamp = dt.datetime(2025, 1, 31, 23, 59, 58, 123456)
+    typed = [("a", 1.5, 3, True, dt.date(2025, 1, 31), stamp, '{"k": "值"}'),
+             ("b", None, None, None, None, None, None)]
+    mixed = [("c", 2.0, 1, False, dt.date(2025, 2, 1), stamp, "[]"),
+             ("d", 3.0, 2, True, "2025-02-02", stamp, "{}")]  # a date and a text in one column
+    names = [name for name, *_ in COLUMNS]
+    for con in engines.values():
+        con.execute("SELECT label FROM t.sample").fetchone()
+        con.insert_rows("t.sample", names, typed)
+        con.insert_rows("t.sample", names, mixed)
+        con.insert_rows("t.sample", names, [])
+        rows = con.execute("SELECT label, amount, items, flag, day, stamp FROM t.sample ORDER BY label").fetchall()
+        assert rows == [("a", 1.5, 3, True, dt.date(2025, 1, 31), stamp), ("b", None, None, None, None, None),
+                        ("c", 2.0, 1, False, dt.date(2025, 2, 1), stamp),
+                        ("d", 3.0, 2, True, dt.date(2025, 2, 2), stamp)]
+        assert con.execute("SELECT count(*) FROM t.sample WHERE doc IS NOT NULL").fetchone()[0] == 3
