@@ -64,10 +64,9 @@ def dbt_unpartitioned(context: AssetExecutionContext, dbt: DbtCliResource, wareh
         # dagster-dbt reads one value after --exclude: the selectors go as one space-separated string.
         invocation = dbt_build(dbt, context, "--exclude", " ".join([f"{PARTITIONED_SELECTOR}+", *reuse.excluded]),
                                vars=dbt_vars(run_as_of(context)), environment={"DBT_INDIRECT_SELECTION": "empty"})
-    if reuse is not None:
-        # Before dbt's own events: nothing kept reads a node dbt rebuilds.
         context.log.info(f"{len(reuse.kept)} dbt models and seeds left as they are: the project is the one "
                          "of the last complete build")
+        # Before dbt's own events: nothing kept reads a node dbt rebuilds.
         for unique_id in reuse.kept:
             key = translator.get_asset_spec(manifest, unique_id, dbt_project).key
             yield Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
