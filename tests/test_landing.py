@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from ingest import landing
+from ingest import clock, landing
 from tests.conftest import write_feed_file
 
 SERVICES_CSV = """鹿城区2023年1-6月规上服务业分行业主要指标
@@ -124,9 +124,10 @@ def test_department_revision_replaces_only_that_departments_rows(home, con):
     assert latest == [("区人社局", "hr_services_revenue", 3.5), ("区商务局", "first_stores", 6.0)]
     # Every vintage is kept in raw.
     assert count(con, "SELECT count(*) FROM raw.dept_task_progress") == 4
-    # The stated 填报日期 is the department's claim, stored beside the landing date (received means landed).
+    # The stated 填报日期 is the department's claim, stored beside the landing date (received means
+    # landed): today in the deployment's zone, which after 16:00 UTC is already tomorrow in Wenzhou.
     assert con.execute("SELECT claimed_on, submitted_on FROM raw.file_register "
-                       "WHERE file_name = '区商务局202306修订.csv'").fetchone() == (dt.date(2023, 7, 8), dt.date.today())
+                       "WHERE file_name = '区商务局202306修订.csv'").fetchone() == (dt.date(2023, 7, 8), clock.today())
 
 
 def test_explicit_submission_date_wins(home, con):
