@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from dagster_dbt import DbtCliInvocation
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
-PARTITIONED_SELECTOR = "tag:partitioned"
+PARTITIONED_SELECTOR = f"tag:{dbt_reuse.PARTITIONED_TAG}"
 # The dbt installed beside this Python, so a virtualenv's runs work without it being activated.
 _BESIDE_PYTHON = Path(sys.executable).parent / "dbt"
 DBT_EXECUTABLE = str(_BESIDE_PYTHON) if _BESIDE_PYTHON.exists() else "dbt"

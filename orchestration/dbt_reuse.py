@@ -16,7 +16,6 @@ left alone still exists.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -25,8 +24,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ingest import clock
 from ingest.warehouse import Warehouse
 
+# The tag of the period marts (macro `period_mart_config`), which the monthly-partitioned step builds.
 PARTITIONED_TAG = "partitioned"
 RUN_VALUE_MACRO = "macro.svcmon.run_value"
 STATE_SCHEMA, STATE_TABLE = "staging", "dbt_build_state"
@@ -145,4 +146,4 @@ def record_fingerprint(con: Warehouse, fingerprint: str, run_id: str) -> None:
                          [("fingerprint", "text"), ("run_id", "text"), ("built_at", "timestamp")])
         con.execute(f"DELETE FROM {STATE_SCHEMA}.{STATE_TABLE}")
         con.execute(f"INSERT INTO {STATE_SCHEMA}.{STATE_TABLE} VALUES (?, ?, ?)",
-                    [fingerprint, run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+                    [fingerprint, run_id, clock.now()])
