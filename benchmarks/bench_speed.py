@@ -6,6 +6,7 @@ absolute seconds move with its load, the ratio much less). One command per row:
     python benchmarks/bench_speed.py month      # one new month on 24 months             goal <= 1x
     python benchmarks/bench_speed.py revision   # one department's file revised          goal <= 0.5x
     python benchmarks/bench_speed.py growth     # 12, 24, 36, 60 months (as of 2028-02)  goal 60/24 <= 1.6
+    python benchmarks/bench_speed.py scale      # 100x enterprises (~60,000 a month)      goal <= 5 min, 4 GiB
 
 What a row needs first (a demo, feeds) is set up untimed. Rows named in one command share one
 temporary home: `month` and `revision` after `demo` start from the demo it just ran (the revision
@@ -18,10 +19,12 @@ markdown line for benchmarks/README.md.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -128,7 +131,102 @@ def growth_row(tmp: Path) -> list[str]:
     return lines
 
 
-ROWS = {"demo": demo_row, "month": month_row, "revision": revision_row, "growth": growth_row}
+SCALE = 100
+SCALE_SECONDS, SCALE_MEMORY_GIB = 300, 4.0
+STAGE_LINE = re.compile(r"^(?P<label>[^:\n]+): \d+(?:/\d+)? \((?P<seconds>\d+) s\)", re.M)
+
+
+def svcmon_watched(*args: str) -> tuple[float, int, str]:
+    """Wall seconds, peak resident memory of the whole process tree (the CLI, Dagster's run, dbt,
+    the landing workers: summed over those alive at each sample) and stdout of one `svcmon` command."""
+    import psutil
+
+    started = time.perf_counter()
+    process = psutil.Popen([sys.executable, "-m", "orchestration.cli", *args], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    peak = 0
+    output: dict[str, str] = {}
+
+    def read(stream, key: str) -> None:
+        output[key] = stream.read()
+
+    readers = [threading.Thread(target=read, args=(process.stdout, "out")),
+               threading.Thread(target=read, args=(process.stderr, "err"))]
+    for reader in readers:
+        reader.start()
+    while process.poll() is None:
+        rss = 0
+        try:
+            for member in [process, *process.children(recursive=True)]:
+                try:
+                    rss += member.memory_info().rss
+                except psutil.Error:
+                    pass  # ended between listing and reading
+        except psutil.Error:
+            pass
+        peak = max(peak, rss)
+        time.sleep(0.2)
+    seconds = time.perf_counter() - started
+    for reader in readers:
+        reader.join()
+    if process.returncode != 0:
+        sys.exit(f"svcmon {' '.join(args)} exited {process.returncode}:\n{output['out'][-3000:]}\n"
+                 f"{output['err'][-3000:]}")
+    return seconds, peak, output["out"]
+
+
+def _read_ratio(workbooks: list[Path]) -> tuple[float, float]:
+    """Seconds to read every cell of the first sheet of each workbook: calamine, openpyxl."""
+    from openpyxl import load_workbook
+    from python_calamine import CalamineWorkbook
+
+    t0 = time.perf_counter()
+    for path in workbooks:
+        CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    t_calamine = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for path in workbooks:
+        book = load_workbook(path, read_only=True, data_only=True)
+        list(book.worksheets[0].iter_rows(values_only=True))
+        book.close()
+    return t_calamine, time.perf_counter() - t0
+
+
+def scale_row(tmp: Path) -> list[str]:
+    """The demo's 24 months with SCALE times the enterprises: generated untimed, then one
+    `svcmon run` over the range (land, dbt, checks, publication, reports) timed and watched."""
+    from demo import generate_demo_feeds
+    from ingest import settings
+
+    os.environ["SVCMON_HOME"] = str(tmp / "home_scale")
+    started = time.perf_counter()
+    manifest = generate_demo_feeds(settings.inbox_path(), "2023-01", "2024-12", seed=7, scale=SCALE)
+    generated = time.perf_counter() - started
+    enterprise_rows = sum(f.data_rows for f in manifest.files_of("stats_enterprises"))
+    all_rows = sum(f.data_rows for f in manifest.files)
+    print(f"generated {len(manifest.files)} files at scale {SCALE} in {generated:.0f} s: {all_rows:,} data rows, "
+          f"of them stats_enterprises {enterprise_rows:,} "
+          f"({enterprise_rows / len(manifest.files_of('stats_enterprises')):,.0f} a month)", flush=True)
+
+    seconds, peak, stdout = svcmon_watched("run", "--from", "2023-01", "--to", "2024-12", "--history")
+    stages = {m["label"].strip(): int(m["seconds"]) for m in STAGE_LINE.finditer(stdout)}
+    for label, stage_seconds in stages.items():
+        print(f"  {label}: {stage_seconds} s = {all_rows / max(stage_seconds, 1):,.0f} rows/s", flush=True)
+    sample = [settings.inbox_path() / f.path for f in manifest.files_of("stats_enterprises")][-3:]
+    if not sample:  # landed files leave the inbox: read the archived copies
+        sample = sorted(settings.archive_path().rglob("规上服务业企业主要指标_*.xlsx"))[-3:]
+    t_calamine, t_openpyxl = _read_ratio(sample)
+    print(f"  reading {len(sample)} stats_enterprises workbooks: calamine {t_calamine:.1f} s, "
+          f"openpyxl {t_openpyxl:.1f} s = {t_openpyxl / t_calamine:.1f}x", flush=True)
+    gib = peak / 2**30
+    return [f"| scale: {SCALE}× enterprises, {enterprise_rows:,} rows over 24 months "
+            f"(`svcmon run --from 2023-01 --to 2024-12 --history`) | {seconds:.1f} s, peak {gib:.2f} GiB | — | "
+            f"{seconds / SCALE_SECONDS:.2f}× of {SCALE_SECONDS} s, {gib / SCALE_MEMORY_GIB:.2f}× of "
+            f"{SCALE_MEMORY_GIB:.0f} GiB | ≤ 5 min, ≤ 4 GiB |"]
+
+
+ROWS = {"demo": demo_row, "month": month_row, "revision": revision_row, "growth": growth_row,
+        "scale": scale_row}
 
 
 def main() -> None:

@@ -59,6 +59,7 @@ class DemoWorld:
 
     seed: int
     last: str
+    scale: int = 1  # enterprises per demo enterprise (the scale benchmark)
     enterprises: EnterpriseWorld = field(init=False)
     tax: TaxWorld = field(init=False)
     projects: list[Project] = field(init=False)
@@ -70,7 +71,7 @@ class DemoWorld:
 
     def __post_init__(self) -> None:
         last_year = split_period(self.last)[0]
-        self.enterprises = EnterpriseWorld(self.seed, last_year)
+        self.enterprises = EnterpriseWorld(self.seed, last_year, self.scale)
         self.tax = TaxWorld(self.seed, self.enterprises)
         self.projects = build_projects(self.seed, last_year)
         self.cultivation = build_cultivation(self.seed, self.enterprises, last_year)

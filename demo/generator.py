@@ -86,6 +86,7 @@ class DemoManifest:
     seed: int
     first: str
     last: str
+    scale: int = 1
     files: list[DemoFile] = field(default_factory=list)
     faults: list[InjectedFault] = field(default_factory=list)
     not_submitted: list[MissingSubmission] = field(default_factory=list)
@@ -97,7 +98,7 @@ class DemoManifest:
     def from_json(cls, text: str) -> DemoManifest:
         data = json.loads(text)
         return cls(
-            seed=data["seed"], first=data["first"], last=data["last"],
+            seed=data["seed"], first=data["first"], last=data["last"], scale=data.get("scale", 1),
             files=[DemoFile(**f) for f in data["files"]],
             faults=[InjectedFault(**f) for f in data["faults"]],
             not_submitted=[MissingSubmission(**m) for m in data["not_submitted"]],
@@ -388,16 +389,20 @@ def generate_demo_feeds(
     last: str = "2024-12",
     seed: int = 7,
     faults: Sequence[str] = (),
+    scale: int = 1,
 ) -> DemoManifest:
-    """Write every due file of every feed in [first, last] under `out_dir/<feed_id>/`."""
+    """Write every due file of every feed in [first, last] under `out_dir/<feed_id>/`.
+
+    `scale` multiplies the above-scale enterprises (stats_enterprises and the aggregates drawn from
+    them); 100 gives the scale benchmark's ~60,000 enterprises a month."""
     _check_range(first, last)
     if isinstance(faults, str):  # 'unit_slip,late_feed@2023-06' from a command line
         faults = [f for f in faults.split(",") if f.strip()]
     requests = parse_faults(faults, first, last)
     out_dir = Path(out_dir)
     _remove_previous_demo(out_dir)
-    world = DemoWorld(seed, last)
-    manifest = DemoManifest(seed=seed, first=first, last=last)
+    world = DemoWorld(seed, last, scale)
+    manifest = DemoManifest(seed=seed, first=first, last=last, scale=scale)
 
     tables_by_feed: dict[str, dict[str, list[DemoTable]]] = {}
     for feed_id, build in BUILDERS.items():

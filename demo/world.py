@@ -244,24 +244,37 @@ def _enterprise_year(ent: Enterprise, rng: random.Random, year: int, revenue: fl
 
 
 class EnterpriseWorld:
-    """Above-scale services enterprises: a 2022 pool, then exits and ~50 entrants a year."""
+    """Above-scale services enterprises: a 2022 pool, then exits and ~50 entrants a year.
 
-    def __init__(self, seed: int, last_year: int):
+    `scale` multiplies the pool and the entrants (the scale benchmark's 100x district); at 1 the
+    world is the demo's, draw for draw."""
+
+    def __init__(self, seed: int, last_year: int, scale: int = 1):
+        if scale < 1:
+            raise ValueError(f"scale must be a positive whole number, not {scale}")
         self.seed = seed
+        self.scale = scale
         self.enterprises: list[Enterprise] = []
         self._names: set[str] = set()
         self._usccs: set[str] = set()
+        self._in_scope: dict[str, list[Enterprise]] = {}
         self._build_pool(rng_for(seed, "enterprise-pool"))
         for year in range(FIRST_YEAR, last_year + 1):
             self._advance(year)
 
     def _new_name(self, rng: random.Random, division: Division) -> str:
-        while True:
+        # The name stock (~10^5) runs short at scale: after a few taken draws a branch number
+        # keeps the name unique instead of drawing for ever.
+        for attempt in range(1_000_000):
             name = (rng.choice(_NAME_PREFIXES) + rng.choice(_NAME_CORES) + rng.choice(_NAME_CORES)
-                    + rng.choice(division.name_suffixes) + "有限公司")
+                    + rng.choice(division.name_suffixes))
+            if attempt >= 20:
+                name += f"第{len(self._names)}"
+            name += "有限公司"
             if name not in self._names:
                 self._names.add(name)
                 return name
+        raise RuntimeError("no unique enterprise name")
 
     def _new_uscc(self, rng: random.Random, new_style: bool) -> str:
         while True:
@@ -281,7 +294,7 @@ class EnterpriseWorld:
         )
 
     def _build_pool(self, rng: random.Random) -> None:
-        for _ in range(430):
+        for _ in range(430 * self.scale):
             year = rng.randint(2011, BASE_YEAR)
             ent = self._new_enterprise(rng, period_of(year, rng.randint(1, 12)))
             threshold = SECTION_THRESHOLD_K[ent.section]
@@ -300,7 +313,7 @@ class EnterpriseWorld:
                 continue
             growth = rng.gauss(0.065, 0.13)
             _enterprise_year(ent, rng, year, ent.revenue[year - 1] * (1 + max(-0.4, growth)))
-        for _ in range(rng.randint(46, 56)):
+        for _ in range(rng.randint(46, 56) * self.scale):
             ent = self._new_enterprise(rng, period_of(year, rng.randint(1, 12)))
             threshold = SECTION_THRESHOLD_K[ent.section]
             _enterprise_year(ent, rng, year - 1, threshold * rng.uniform(0.55, 0.95))
@@ -308,8 +321,10 @@ class EnterpriseWorld:
             self.enterprises.append(ent)
 
     def in_scope(self, period: str) -> list[Enterprise]:
-        year, month = split_period(period)
-        return [e for e in self.enterprises if e.in_scope(year, month)]
+        if period not in self._in_scope:  # the world is complete once built: one scan per period
+            year, month = split_period(period)
+            self._in_scope[period] = [e for e in self.enterprises if e.in_scope(year, month)]
+        return list(self._in_scope[period])
 
 
 @dataclass

@@ -101,7 +101,6 @@ def with_previous(frames: FeedFrames, columns: list[str], *, same_year: bool,
 
     key = match_key(frames.feed)
     history = frames.data(frames.history)
-    rows = history[history[key].notna().all(axis=1)].copy()
     checked_periods = set(frames.checked["_period"])
     periods_by_scope: dict[str, list[str]] = {
         scope: sorted(set(group)) for scope, group in history.groupby("_scope")["_period"]
@@ -116,11 +115,16 @@ def with_previous(frames: FeedFrames, columns: list[str], *, same_year: bool,
                    if p < period and (not same_year or p[:4] == period[:4])]
         return earlier[-1] if earlier else None
 
-    rows["_prev_period"] = [previous(s, p) for s, p in zip(rows["_scope"], rows["_period"], strict=True)]
-    rows = rows[rows["_period"].isin(checked_periods) | rows["_prev_period"].isin(checked_periods)]
+    # Worked out per (scope, period), then joined: the history holds every row of every month.
+    pairs = history[["_scope", "_period"]].drop_duplicates()
+    pairs["_prev_period"] = [previous(s, p) for s, p in zip(pairs["_scope"], pairs["_period"], strict=True)]
+    pairs = pairs[pairs["_period"].isin(checked_periods) | pairs["_prev_period"].isin(checked_periods)]
+    rows = history[history["_period"].isin(set(pairs["_period"]))]
+    rows = rows[rows[key].notna().all(axis=1)].merge(pairs, how="inner", on=["_scope", "_period"])
     join = list(dict.fromkeys([*key, "_scope"]))
     carried = ["_period", "_file_name", "_row_number", "_file_sha256", "_received_at", *columns]
-    prev = history[[*join, *[c for c in carried if c in history.columns]]].drop_duplicates(subset=[*join, "_period"])
+    earlier = history[history["_period"].isin(set(pairs["_prev_period"].dropna()))]
+    prev = earlier[[*join, *[c for c in carried if c in history.columns]]].drop_duplicates(subset=[*join, "_period"])
     prev = prev.rename(columns={c: f"{c}_prev" for c in carried})
     prev = prev.rename(columns={"_period_prev": "_prev_period", "_file_name_prev": "_prev_file_name",
                                 "_row_number_prev": "_prev_row_number", "_file_sha256_prev": "_prev_file_sha256",

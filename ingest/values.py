@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import math
 import re
 import unicodedata
@@ -45,6 +46,13 @@ class ValueParseError(ValueError):
 def normalise_text(text: str) -> str:
     """NFKC (full-width letters, digits and punctuation to half-width), no zero-width
     characters, no surrounding white space."""
+    if text.isascii():  # NFKC leaves ASCII as it is, and zero-width characters are not ASCII
+        return text.strip()
+    return _normalise_unicode(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the same names, streets and labels recur row after row
+def _normalise_unicode(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).strip()
 
 

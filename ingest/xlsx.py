@@ -31,6 +31,9 @@ _ATTR = re.compile(rb"([\w:.-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _COUNT = re.compile(rb"\buniqueCount\s*=\s*[\"'](\d+)[\"']")
 _QUOTED_OR_ESCAPED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+# A cell tag as Excel, WPS and xlsxwriter write it (`r`, then optional `s` and `t`): its attributes
+# read by one match; any other spelling goes through the general attribute parse.
+_PLAIN_CELL = re.compile(rb'\s+r="([A-Z]{1,3})([1-9]\d{0,6})"(?:\s+s="(\d{1,9})")?(?:\s+t="[a-zA-Z]{1,9}")?\s*/?')
 
 
 def _local(tag: str) -> str:
@@ -206,8 +209,21 @@ class XlsxPackage:
             return scan
         limits, name = self.limits, self.file_name
         row, col = -1, -1
+        columns: dict[bytes, int] = {}
         for m in self._stream(part, _TAG):
             tag = m.group(1)
+            if tag == b"c" and (plain := _PLAIN_CELL.fullmatch(m.group(2))):
+                letters, number, style = plain.groups()
+                row = int(number) - 1
+                col = columns.get(letters)
+                if col is None:
+                    col = columns[letters] = column_index(letters.decode("ascii"))
+                if col + 1 > scan.columns:
+                    scan.columns = col + 1
+                    check_extent(0, scan.columns, limits, name, sheet)
+                if percent_styles and style and int(style) in percent_styles:
+                    scan.percent_cells.add((row, col))
+                continue
             attrs = {k.split(b":")[-1]: (a if a is not None else b) for k, a, b in _ATTR.findall(m.group(2))}
             if tag == b"dimension":
                 ref = attrs.get(b"ref", b"").decode("ascii", "replace")

@@ -64,6 +64,9 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v",
 NO_FEEDS = "未收到任何报表 / no feeds received"
 AsOfOpt = Annotated[str | None, typer.Option(
     "--as-of", help="判断报送情况的日期（默认今天）/ the day completeness is judged at, YYYY-MM-DD (default today)")]
+ScaleOpt = Annotated[int, typer.Option(
+    "--scale", min=1, help="规上企业数量倍数（压力测试；100 约为每月 6 万家）/ enterprises per demo enterprise "
+                          "(load testing: 100 gives ~60,000 a month)")]
 HistoryOpt = Annotated[bool, typer.Option(
     "--history", help="载入历史数据：以各文件的填报日期为报送日期 / loading history: each file's 填报日期 is its "
                       "submission date (otherwise a file is received when it is landed)")]
@@ -625,6 +628,7 @@ def demo_feeds(
     last: Annotated[str, typer.Option("--to")] = DEMO_LAST,
     seed: int = 7,
     faults: Annotated[str, typer.Option(help="注入的错误 / faults, e.g. unit_slip,ytd_drop@2024-06")] = "",
+    scale: ScaleOpt = 1,
 ) -> None:
     """生成演示报表到指定目录 / write demo feeds for every due period into --out."""
     from demo import generate_demo_feeds
@@ -632,7 +636,7 @@ def demo_feeds(
     out = Out()
     try:
         manifest = generate_demo_feeds(out_dir, _check_period(first), _check_period(last), seed=seed,
-                                       faults=[f for f in faults.split(",") if f])
+                                       faults=[f for f in faults.split(",") if f], scale=scale)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     except OSError as exc:
@@ -648,6 +652,7 @@ def demo(
     force: Annotated[bool, typer.Option("--force", help="清空含非演示数据的 $SVCMON_HOME / clear a home that holds "
                                                         "data the demo did not write")] = False,
     as_of: AsOfOpt = None,
+    scale: ScaleOpt = 1,
     verbose: VerboseOpt = False,
 ) -> None:
     """一键演示：全新 $SVCMON_HOME，演示报表 2023-01..2024-12 → 数仓 → 质量关 → 发布 → 报告。"""
@@ -672,7 +677,7 @@ def demo(
                 shutil.rmtree(target)
         inbox = settings.inbox_path()
         manifest: DemoManifest = generate_demo_feeds(inbox, DEMO_FIRST, DEMO_LAST, seed=seed,
-                                                     faults=[f for f in faults.split(",") if f])
+                                                     faults=[f for f in faults.split(",") if f], scale=scale)
         (home / DEMO_RECORD).write_text(json.dumps(
             {"files": sorted(landing.sha256_of(p) for p, _feed in landing.scan_inbox(inbox))}), encoding="utf-8")
         stated = {f.path: dt.date.fromisoformat(f.submitted_on) for f in manifest.files}
