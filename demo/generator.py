@@ -396,6 +396,8 @@ def generate_demo_feeds(
     `scale` multiplies the above-scale enterprises (stats_enterprises and the aggregates drawn from
     them); 100 gives the scale benchmark's ~60,000 enterprises a month."""
     _check_range(first, last)
+    if not isinstance(scale, int) or scale < 1:  # refused before the previous demo is removed
+        raise ValueError(f"scale must be a positive whole number, not {scale!r}")
     if isinstance(faults, str):  # 'unit_slip,late_feed@2023-06' from a command line
         faults = [f for f in faults.split(",") if f.strip()]
     requests = parse_faults(faults, first, last)

@@ -102,8 +102,10 @@ def with_previous(frames: FeedFrames, columns: list[str], *, same_year: bool,
     key = match_key(frames.feed)
     history = frames.data(frames.history)
     checked_periods = set(frames.checked["_period"])
+    # Worked out per (scope, period), then joined: the history holds every row of every month.
+    pairs = history[["_scope", "_period"]].drop_duplicates()
     periods_by_scope: dict[str, list[str]] = {
-        scope: sorted(set(group)) for scope, group in history.groupby("_scope")["_period"]
+        scope: sorted(set(group)) for scope, group in pairs.groupby("_scope")["_period"]
     }
 
     def previous(scope: str, period: str) -> str | None:
@@ -115,8 +117,6 @@ def with_previous(frames: FeedFrames, columns: list[str], *, same_year: bool,
                    if p < period and (not same_year or p[:4] == period[:4])]
         return earlier[-1] if earlier else None
 
-    # Worked out per (scope, period), then joined: the history holds every row of every month.
-    pairs = history[["_scope", "_period"]].drop_duplicates()
     pairs["_prev_period"] = [previous(s, p) for s, p in zip(pairs["_scope"], pairs["_period"], strict=True)]
     pairs = pairs[pairs["_period"].isin(checked_periods) | pairs["_prev_period"].isin(checked_periods)]
     rows = history[history["_period"].isin(set(pairs["_period"]))]
@@ -308,7 +308,7 @@ def _identifier(column: str, kind: str, severity: Severity) -> Callable[[FeedFra
         rows = frames.data().copy()
         from ingest.identifiers import validate
 
-        verdicts = [validate(kind, v) if isinstance(v, str) and v.strip() else None for v in rows[column]]
+        verdicts = [validate(kind, v) if isinstance(v, str) and v.strip() else None for v in rows[column].tolist()]
         rows["reason"] = [v.reason if v is not None and not v.ok else None for v in verdicts]
         hit = [v is not None and not v.ok and v.severity == severity for v in verdicts]
         return rows[hit]

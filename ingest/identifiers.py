@@ -57,6 +57,7 @@ def _clean(value: object) -> str:
     return normalise_text(str(value)).upper()
 
 
+@functools.lru_cache(maxsize=1 << 18)  # an enterprise's code comes back in every month's file
 def validate_uscc(value: object) -> Verdict:
     """18 characters of the GB 32100 alphabet (else error); a wrong check character is only
     a warn, since some early codes fail it legitimately."""

@@ -712,3 +712,32 @@ def test_the_reader_loads_what_the_manifest_says(faulty):
     slip = fault(manifest, "unit_slip")
     (row,) = [r for r in read_feed_file(out / slip.file, "stats_enterprises").rows if r["_row_number"] == slip.row]
     assert row["_source_unit"] is None  # the file says 千元, the canonical unit: nothing to convert
+
+
+# --- scale (the scale benchmark's inbox) ------------------------------------------------------
+def test_scale_multiplies_the_enterprises_and_their_sums_still_match_the_industry_table(spring, tmp_path):
+    out, manifest = spring
+    scaled = generate_demo_feeds(tmp_path, first="2023-04", last="2023-04", seed=7, scale=5)
+    assert scaled.scale == 5 and manifest.scale == 1
+    assert load_manifest(tmp_path).scale == 5
+    (one,) = manifest.files_of("stats_enterprises", "2023-04")
+    (five,) = scaled.files_of("stats_enterprises", "2023-04")
+    sheet = Sheet(tmp_path / five.path)
+    # a pool of 430 x scale plus ~50 x scale entrants a year, less exits: about five times the rows
+    assert 4.5 * one.data_rows <= len(sheet.rows) == five.data_rows <= 5.5 * one.data_rows
+    assert len(set(sheet.column("统一社会信用代码"))) == len(sheet.rows)
+    assert len(set(sheet.column("单位详细名称"))) == len(sheet.rows)
+    assert all(uscc.is_valid(str(c)) for c in sheet.column("统一社会信用代码")[:200])
+    by_division = defaultdict(float)
+    for _, v in sheet.rows:
+        by_division[str(v["行业代码"])[:2]] += v["营业收入_1-4月"] / 10  # 千元 → 万元
+    industries = by_code(services_sheet(tmp_path, scaled, "2023-04"))
+    for division, revenue in by_division.items():
+        assert abs(industries[division]["营业收入_本年累计"] - revenue) <= 0.01 * revenue
+    # the other feeds do not grow with the enterprises
+    assert len(scaled.files_of("major_projects", "2023-04")) == len(manifest.files_of("major_projects", "2023-04"))
+
+
+def test_scale_must_be_a_positive_whole_number(tmp_path):
+    with pytest.raises(ValueError, match="scale"):
+        generate_demo_feeds(tmp_path, first="2023-04", last="2023-04", seed=7, scale=0)
