@@ -136,12 +136,14 @@ SCALE_SECONDS, SCALE_MEMORY_GIB = 300, 4.0
 STAGE_LINE = re.compile(r"^(?P<label>[^:\n]+): \d+(?:/\d+)? \((?P<seconds>\d+) s\)", re.M)
 
 
-def svcmon_watched(*args: str) -> tuple[float, int, str]:
+def svcmon_watched(*args: str) -> tuple[float, int, str, str]:
     """Wall seconds, peak resident memory of the whole process tree (the CLI, Dagster's run, dbt,
-    the landing workers: summed over those alive at each sample) and stdout of one `svcmon` command."""
+    the reading children: summed over those alive at each sample), stdout, and when the peak came
+    and who held it, of one `svcmon` command."""
     import psutil
 
     started = time.perf_counter()
+    at_peak = ""
     process = psutil.Popen([sys.executable, "-m", "orchestration.cli", *args], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -155,16 +157,20 @@ def svcmon_watched(*args: str) -> tuple[float, int, str]:
     for reader in readers:
         reader.start()
     while process.poll() is None:
-        rss = 0
+        held: list[tuple[int, str]] = []
         try:
             for member in [process, *process.children(recursive=True)]:
                 try:
-                    rss += member.memory_info().rss
+                    held.append((member.memory_info().rss, " ".join(member.cmdline()[1:3])))
                 except psutil.Error:
                     pass  # ended between listing and reading
         except psutil.Error:
             pass
-        peak = max(peak, rss)
+        rss = sum(r for r, _ in held)
+        if rss > peak:
+            peak = rss
+            at_peak = f"{time.perf_counter() - started:.0f} s in: " + ", ".join(
+                f"{name or '?'} {r / 2**30:.2f} GiB" for r, name in sorted(held, reverse=True) if r > 50 * 2**20)
         time.sleep(0.2)
     seconds = time.perf_counter() - started
     for reader in readers:
@@ -172,7 +178,7 @@ def svcmon_watched(*args: str) -> tuple[float, int, str]:
     if process.returncode != 0:
         sys.exit(f"svcmon {' '.join(args)} exited {process.returncode}:\n{output['out'][-3000:]}\n"
                  f"{output['err'][-3000:]}")
-    return seconds, peak, output["out"]
+    return seconds, peak, output["out"], at_peak
 
 
 def _read_ratio(workbooks: list[Path]) -> tuple[float, float]:
@@ -213,17 +219,22 @@ def scale_row(tmp: Path) -> list[str]:
     sample = [Path(shutil.copy2(settings.inbox_path() / f.path, aside))
               for f in manifest.files_of("stats_enterprises")[-3:]]
 
-    seconds, peak, stdout = svcmon_watched("run", "--from", "2023-01", "--to", "2024-12", "--history")
+    seconds, peak, stdout, at_peak = svcmon_watched("run", "--from", "2023-01", "--to", "2024-12", "--history")
     stages = {m["label"].strip(): int(m["seconds"]) for m in STAGE_LINE.finditer(stdout)}
     for label, stage_seconds in stages.items():
         print(f"  {label}: {stage_seconds} s = {all_rows / max(stage_seconds, 1):,.0f} rows/s", flush=True)
+    # The goal's part: landing, dbt, checks (publication runs beside the checks, in the same stage
+    # time); the reports come after it.
+    goal_part = sum(t for label, t in stages.items() if not label.startswith(("发布", "报告")))
+    print(f"  land + build + check: {goal_part} s; memory peak {peak / 2**30:.2f} GiB, {at_peak}", flush=True)
     t_calamine, t_openpyxl = _read_ratio(sample)
     print(f"  reading {len(sample)} stats_enterprises workbooks: calamine {t_calamine:.1f} s, "
           f"openpyxl {t_openpyxl:.1f} s = {t_openpyxl / t_calamine:.1f}x", flush=True)
     gib = peak / 2**30
     return [f"| scale: {SCALE}× enterprises, {enterprise_rows:,} rows over 24 months "
-            f"(`svcmon run --from 2023-01 --to 2024-12 --history`) | {seconds:.1f} s, peak {gib:.2f} GiB | — | "
-            f"{seconds / SCALE_SECONDS:.2f}× of {SCALE_SECONDS} s, {gib / SCALE_MEMORY_GIB:.2f}× of "
+            f"(`svcmon run --from 2023-01 --to 2024-12 --history`) | land + build + check {goal_part} s "
+            f"(whole command with reports {seconds:.0f} s), peak {gib:.2f} GiB | — | "
+            f"{goal_part / SCALE_SECONDS:.2f}× of {SCALE_SECONDS} s, {gib / SCALE_MEMORY_GIB:.2f}× of "
             f"{SCALE_MEMORY_GIB:.0f} GiB | ≤ 5 min, ≤ 4 GiB |"]
 
 

@@ -201,45 +201,76 @@ def _row_identity(feed: Feed, row: dict[str, Any], show: tuple[str, ...]) -> tup
 
 # --- per-feed checks -------------------------------------------------------------------
 
+# Rows of checked vintages per batch of months: a feed's months are checked in batches of about
+# this many rows, so a 60,000-enterprise list is not copied and validated 24 months at a time.
+CHECK_BATCH_ROWS = 200_000
+
+
+def _period_batches(history: Any, periods: list[str]) -> list[list[str]]:
+    """`periods` cut into consecutive batches of at most CHECK_BATCH_ROWS rows (one month may exceed it)."""
+    counts = history["_period"].value_counts().to_dict()
+    batches: list[list[str]] = []
+    rows = 0
+    for period in sorted(periods):
+        n = int(counts.get(period, 0))
+        if not batches or (rows + n > CHECK_BATCH_ROWS and batches[-1]):
+            batches.append([])
+            rows = 0
+        batches[-1].append(period)
+        rows += n
+    return batches
+
+
 def _feed_results(con: Warehouse, feed: Feed, periods: list[str], history_of: Callable[[str], Any],
                   make: Callable[..., CheckResult]) -> list[CheckResult]:
+    """Every check of `feed` on its current vintages of `periods`: one result per (check, file).
+
+    Every check judges rows of one file (a comparison of two months is charged to one of the
+    two files), so the months are checked in batches (`CHECK_BATCH_ROWS`) with the same results."""
     vintages = current_vintages(con, feed.feed_id)
     vintages = vintages[vintages["period"].isin(periods)]
     if vintages.empty:
         return []
     history = history_of(feed.feed_id)
-    checked = history[history["_period"].isin(periods)].reset_index(drop=True)
-    frames = FeedFrames(feed=feed, checked=checked, history=history, other_history=history_of)
     suite = feed_suite(feed)
-
-    data = frames.data().reset_index(drop=True)
-    data = data.assign(_rid=range(len(data)))
-    gx_failing = gx_engine().failing_row_ids(f"raw.{feed.feed_id}", suite, data)
-
     personal = frozenset(c.field for c in feed.columns if c.pii)
-    # Names (and IDs, phones) of the personal columns, masked wherever else they were typed.
-    personal_values = frozenset(str(v).strip() for f in personal if f in data.columns
-                                for v in data[f].dropna().unique() if len(str(v).strip()) >= 2)
+    # Names (and IDs, phones) of the personal columns, masked wherever else they were typed, in
+    # any month of the run.
+    personal_values: frozenset[str] = frozenset()
+    if personal:
+        shown = FeedFrames(feed=feed, checked=history[history["_period"].isin(periods)], history=history,
+                           other_history=history_of).data()
+        personal_values = frozenset(str(v).strip() for f in personal if f in shown.columns
+                                    for v in shown[f].dropna().unique() if len(str(v).strip()) >= 2)
     charged_files = vintages[["file_sha256", "period"]].drop_duplicates()
-    results = []
-    for check in suite:
-        if check.engine == "gx":
-            failing = data[data["_rid"].isin(gx_failing[check.check_id])]
-        else:
-            failing = check.evaluate(frames)
-        # A check comparing two periods names the newer file of each pair (`_charged_sha256`).
-        charge = "_charged_sha256" if "_charged_sha256" in failing.columns else "_file_sha256"
-        by_file = {sha: group for sha, group in failing.groupby(charge)} if len(failing) else {}
-        for sha, period in charged_files.itertuples(index=False):
-            records = [] if (rows := by_file.get(sha)) is None else rows.to_dict("records")
-            identities = [_row_identity(feed, r, check.show) for r in records]
-            samples = [{**_sample(r, check.show, personal, personal_values), "_key": key, "_value": value}
-                       for r, (key, value) in zip(records, identities, strict=True)]
-            result = make(period=period, target=check.target, check=check, failing=len(samples),
-                          samples=samples, file_sha256=sha, source="gx")
-            result.failing_keys = identities
-            results.append(result)
-    return results
+    by_check: dict[str, dict[str, CheckResult]] = {check.check_id: {} for check in suite}
+    for batch in _period_batches(history, periods):
+        checked = history[history["_period"].isin(batch)].reset_index(drop=True)
+        frames = FeedFrames(feed=feed, checked=checked, history=history, other_history=history_of)
+        data = frames.data().reset_index(drop=True)
+        data = data.assign(_rid=range(len(data)))
+        gx_failing = gx_engine().failing_row_ids(f"raw.{feed.feed_id}", suite, data)
+        batch_files = charged_files[charged_files["period"].isin(batch)]
+        for check in suite:
+            if check.engine == "gx":
+                failing = data[data["_rid"].isin(gx_failing[check.check_id])]
+            else:
+                failing = check.evaluate(frames)
+            # A check comparing two periods names the newer file of each pair (`_charged_sha256`).
+            charge = "_charged_sha256" if "_charged_sha256" in failing.columns else "_file_sha256"
+            by_file = {sha: group for sha, group in failing.groupby(charge)} if len(failing) else {}
+            for sha, period in batch_files.itertuples(index=False):
+                records = [] if (rows := by_file.get(sha)) is None else rows.to_dict("records")
+                identities = [_row_identity(feed, r, check.show) for r in records]
+                samples = [{**_sample(r, check.show, personal, personal_values), "_key": key, "_value": value}
+                           for r, (key, value) in zip(records, identities, strict=True)]
+                result = make(period=period, target=check.target, check=check, failing=len(samples),
+                              samples=samples, file_sha256=sha, source="gx")
+                result.failing_keys = identities
+                by_check[check.check_id][sha] = result
+    # In the order of one batch: check by check, file by file.
+    return [by_check[check.check_id][sha] for check in suite
+            for sha in charged_files["file_sha256"] if sha in by_check[check.check_id]]
 
 
 # --- completeness ------------------------------------------------------------------------

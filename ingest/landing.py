@@ -9,6 +9,10 @@ The archive is what was read: a file's bytes are read once, into a temporary cop
 archive folder that is hashed while it is written, parsed (in the reading child process of
 `ingest.isolation`, so no file can end the run) and renamed into place; a file that changed
 while it was copied is left for the next run. A link out of the inbox is refused unread.
+
+`land_inbox` reads ahead: while one file is written to the warehouse, the next ones are copied,
+hashed and read by reading children of their own (`READ_AHEAD_WORKERS`), so the reading of big
+files runs beside the writing, in the same order of landing and with the same verdicts.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +30,15 @@ import pyarrow as pa
 
 from ingest import clock, database, faults, pii, reference, settings, warehouse
 from ingest.errors import FeedRejection, FileWarning
-from ingest.isolation import read_isolated
+from ingest.isolation import ReaderProcess, read_isolated
 from ingest.reader import ParsedFile
 from ingest.registry import FEEDS, PERSON_KEY, Feed, raw_table_columns
 from ingest.warehouse import Warehouse
 
 ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
+# Files read ahead at once by `land_inbox` (one reading child each): the machine's two cores, one
+# reading while the other reads or writes. Fewer candidates than this are landed one by one.
+READ_AHEAD_WORKERS = 2
 
 # Landing's own tables: (column, storage kind, constraint) for Warehouse.create_table.
 REGISTER_TABLE = (
@@ -382,6 +390,38 @@ def indicator_units(con: Warehouse) -> dict[str, str]:
     return units
 
 
+@dataclass
+class ReadAhead:
+    """A file copied, hashed and read before its turn to land (`land_inbox`)."""
+
+    before: os.stat_result  # the file as it was when copied: it must not have changed by its turn
+    temp: Path
+    sha: str
+    parsed: ParsedFile | None = None
+    rejection: FeedRejection | None = None
+
+
+def _can_read_ahead(path: Path, feed_id: str | None, inbox: Path) -> bool:
+    # A feed whose units come from the indicator registry is read at its turn: a target list
+    # landed just before it may change them.
+    return (feed_id is not None and path.suffix.lower() in ALLOWED_SUFFIXES and not FEEDS[feed_id].per_row_unit
+            and not link_outside(path, inbox))
+
+
+def _read_ahead(path: Path, feed_id: str, archive_root: Path, reader: ReaderProcess) -> ReadAhead:
+    before = os.stat(path)
+    temp, sha = _copy_and_hash(path, archive_root / feed_id)
+    ahead = ReadAhead(before, temp, sha)
+    try:
+        ahead.parsed = reader.read(temp, feed_id, file_name=display_name(path.name))
+    except FeedRejection as exc:
+        ahead.rejection = exc
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return ahead
+
+
 def land_file(
     con: Warehouse,
     path: Path,
@@ -393,6 +433,7 @@ def land_file(
     history: bool = False,
     file_name: str | None = None,
     inbox: Path | None = None,
+    ahead: ReadAhead | None = None,
 ) -> LandingResult:
     """Judge and land one file. Never raises for bad input: the result says why.
 
@@ -403,7 +444,8 @@ def land_file(
 
     `file_name` is the name the department gave the file when `path` is another copy of it
     (an archive copy being re-landed): lineage and the period in the name come from it.
-    `inbox` (default the configured one) is where links may point.
+    `inbox` (default the configured one) is where links may point. `ahead` is the file already
+    copied and read (`land_inbox`); it is judged here exactly as if it were read now.
     """
     received_at = received_at or clock.now()
     archive_root = archive_root or settings.archive_path()
@@ -441,8 +483,11 @@ def land_file(
             f"file type {suffix or '(none)'!r} is not accepted; send .xlsx, .xls or .csv",
             file_name=name).message, sha256_of(path))
 
-    before = os.stat(path)
-    temp, sha = _copy_and_hash(path, archive_root / feed_id)
+    if ahead is not None:
+        before, temp, sha = ahead.before, ahead.temp, ahead.sha
+    else:
+        before = os.stat(path)
+        temp, sha = _copy_and_hash(path, archive_root / feed_id)
     faults.point("landing")
     try:
         if not _unchanged(before, os.stat(path)):
@@ -451,8 +496,13 @@ def land_file(
         if _already_accepted(con, feed_id, sha):
             return LandingResult(name, feed_id, "duplicate", sha, reason="相同文件已接收 / same bytes already accepted")
         try:
-            units = indicator_units(con) if FEEDS[feed_id].per_row_unit else None
-            parsed = read_isolated(temp, feed_id, file_name=name, indicator_units=units)
+            if ahead is not None and ahead.rejection is not None:
+                raise ahead.rejection
+            if ahead is not None and ahead.parsed is not None:
+                parsed = ahead.parsed
+            else:
+                units = indicator_units(con) if FEEDS[feed_id].per_row_unit else None
+                parsed = read_isolated(temp, feed_id, file_name=name, indicator_units=units)
         except FeedRejection as exc:
             return reject(exc.message, sha)
         archive = archive_root / feed_id / f"{sha}{path.suffix.lower()}"
@@ -549,9 +599,43 @@ def land_inbox(
     survey = survey_inbox(inbox)
     candidates = [c for c in survey.candidates if only is None or only(*c)]
     results = LandingResults(ignored=survey.ignored)
-    for path, feed_id in (progress(candidates) if progress else candidates):
-        stated = (submitted_on.get(path.relative_to(inbox).as_posix()) if isinstance(submitted_on, Mapping)
-                  else submitted_on)
-        results.append(land_file(con, path, feed_id, archive_root=archive_root, submitted_on=stated,
-                                 history=history, inbox=inbox))
+    workers = READ_AHEAD_WORKERS if len(candidates) > READ_AHEAD_WORKERS else 0
+    readers = [ReaderProcess() for _ in range(workers)]
+    free = list(readers)
+    pending: dict[int, Future[ReadAhead]] = {}
+
+    def read_ahead(path: Path, feed_id: str) -> ReadAhead:
+        reader = free.pop()  # a worker thread holds one reader at a time (list.pop is atomic)
+        try:
+            return _read_ahead(path, feed_id, archive_root, reader)
+        finally:
+            free.append(reader)
+
+    executor = ThreadPoolExecutor(workers, thread_name_prefix="read-ahead") if workers else None
+    try:
+        for i, (path, feed_id) in enumerate(progress(candidates) if progress else candidates):
+            if executor is not None:  # the next files, up to one more than the readers
+                for j in range(i, min(i + workers + 1, len(candidates))):
+                    if j not in pending and _can_read_ahead(*candidates[j], inbox):
+                        pending[j] = executor.submit(read_ahead, *candidates[j])
+            ahead = None
+            if (future := pending.pop(i, None)) is not None:
+                try:
+                    ahead = future.result()
+                except Exception:  # noqa: BLE001 - landed the ordinary way, which says what went wrong
+                    ahead = None
+            stated = (submitted_on.get(path.relative_to(inbox).as_posix()) if isinstance(submitted_on, Mapping)
+                      else submitted_on)
+            results.append(land_file(con, path, feed_id, archive_root=archive_root, submitted_on=stated,
+                                     history=history, inbox=inbox, ahead=ahead))
+    finally:
+        if executor is not None:
+            for future in pending.values():
+                future.cancel()
+            executor.shutdown(wait=True)
+            for future in pending.values():  # read ahead, never landed (the loop stopped early)
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    future.result().temp.unlink(missing_ok=True)
+        for reader in readers:
+            reader.close()
     return results

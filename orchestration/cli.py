@@ -112,7 +112,7 @@ def _writing(out: Out) -> Iterator[None]:
     except OSError as exc:
         out.fail(_disk_message(exc))
         raise typer.Exit(EXIT_FAILED) from None
-    except duckdb.IOException as exc:
+    except (duckdb.IOException, duckdb.TransactionException) as exc:  # a full disk at COMMIT: the latter
         out.fail(_duckdb_message(exc))
         raise typer.Exit(EXIT_FAILED) from None
 

@@ -162,6 +162,33 @@ def test_ytd_fall_is_charged_to_the_later_vintage_only():
     assert check_id in evaluate_gate(wh.con, "2024-03").open_check_ids
 
 
+def test_months_checked_in_batches_give_the_results_of_one_batch(monkeypatch):
+    from expectations import runner
+
+    wh = Warehouse()
+    first_feb = wh.land("stats_services", "2024-02", [industry("合计", 100.0, 90.0, total=True)])
+    mar = wh.land("stats_services", "2024-03", [industry("合计", 120.0, 92.0, total=True)], file_name="三月.xlsx")
+    # February revised after March arrived: 130 now exceeds March's 120, charged to the revision.
+    feb = wh.land("stats_services", "2024-02", [industry("合计", 130.0, 90.0, total=True)], file_name="二月修订.xlsx",
+                  received_at=dt.datetime(2024, 4, 20))
+    months = ["2024-02", "2024-03"]
+
+    def outcome():
+        return [(r.check_id, r.file_sha256, r.period, r.status, r.failing_rows, r.sample_rows)
+                for r in run_checks(wh.con, months)]
+
+    whole = outcome()
+    monkeypatch.setattr(runner, "CHECK_BATCH_ROWS", 1)  # every month a batch of its own
+    assert runner._period_batches(runner.load_current_rows(wh.con, FEEDS["stats_services"]), months) == [
+        ["2024-02"], ["2024-03"]]
+    assert outcome() == whole
+    check_id = "stats_services.logic.ytd_decrease.revenue_ytd"
+    fall = [r for r in whole if r[0] == check_id and r[3] == "failed"]
+    assert [(r[1], r[2], r[4]) for r in fall] == [(feb, "2024-02", 1)]
+    assert first_feb not in {r[1] for r in whole}  # the replaced vintage is not checked
+    assert mar in {r[1] for r in whole}
+
+
 def test_reported_growth_against_computed_growth_and_outliers():
     wh = Warehouse()
     sha = wh.land("stats_services", "2024-03", [

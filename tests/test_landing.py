@@ -152,3 +152,62 @@ def test_a_crash_mid_load_leaves_nothing_behind(home, con, monkeypatch):
     monkeypatch.undo()
     monkeypatch.setenv("SVCMON_HOME", str(home))
     assert landing.land_file(con, path, "stats_services").status == "accepted"
+
+
+def _reading_children() -> set[int]:
+    import psutil
+
+    return {p.pid for p in psutil.Process().children(recursive=True) if "ingest.reader_child" in " ".join(p.cmdline())}
+
+
+def test_reading_ahead_lands_in_name_order_with_the_verdicts_of_one_by_one(home, con):
+    inbox = home / "inbox"
+    revised = SERVICES_CSV.replace("1500", "1800").replace('"1,500"', '"1,800"').replace("1000,800", "1300,800")
+    # Name order: the department file first (read at its turn: its units come from the registry),
+    # then the same bytes twice, a rejection, and a revision of June that must land after v1.
+    write_feed_file(inbox, "dept_task_progress", "区商务局202306.csv", task_csv("区商务局", [("first_stores", "4")]))
+    write_feed_file(inbox, "stats_services", "a分行业202306.csv", SERVICES_CSV)
+    write_feed_file(inbox, "stats_services", "b分行业202306副本.csv", SERVICES_CSV)
+    write_feed_file(inbox, "stats_services", "c分行业202307.csv",
+                    SERVICES_CSV.replace("营业收入_本年累计", "营业额").replace("1-6月", "1-7月"))
+    write_feed_file(inbox, "stats_services", "d分行业202306修订.csv", revised)
+    assert len(landing.survey_inbox(inbox).candidates) > landing.READ_AHEAD_WORKERS  # so it reads ahead
+    before = _reading_children()
+    results = landing.land_inbox(con, inbox)
+    assert [(r.file_name, r.status, r.vintage) for r in results] == [
+        ("区商务局202306.csv", "accepted", 1), ("a分行业202306.csv", "accepted", 1),
+        ("b分行业202306副本.csv", "duplicate", None), ("c分行业202307.csv", "rejected", None),
+        ("d分行业202306修订.csv", "accepted", 2)]
+    assert "营业收入_本年累计" in results[3].reason
+    # The current June is the revision: 1800 = 500 (I64) + 1300 (I65).
+    assert con.execute("""
+        SELECT sum(revenue_ytd) FROM raw.stats_services r JOIN raw.current_vintages v
+          ON r._file_sha256 = v.file_sha256 AND r._period = v.period
+        WHERE NOT r._is_total AND r.industry_code <> 'I'""").fetchone()[0] == 1800
+    assert not list((home / "archive").glob(f"*/{landing.TEMP_PREFIX}*"))  # no copy left behind
+    # The read-ahead's children ended with the landing; the process's own reading child (it read
+    # the department file at its turn) stays for the next landing, as before.
+    from ingest import isolation
+
+    shared = {isolation._shared._process.pid} if isolation._shared and isolation._shared._process else set()
+    assert _reading_children() - before - shared == set()
+
+
+def test_a_file_changed_after_it_was_read_ahead_is_left_for_the_next_run(home, con):
+    from ingest.isolation import ReaderProcess
+
+    inbox = home / "inbox"
+    path = write_feed_file(inbox, "stats_services", "分行业202306.csv", SERVICES_CSV)
+    reader = ReaderProcess()
+    try:
+        ahead = landing._read_ahead(path, "stats_services", home / "archive", reader)
+    finally:
+        reader.close()
+    assert ahead.parsed is not None and ahead.temp.exists()
+    path.write_bytes(path.read_bytes() + "填报人：赵六\n".encode())  # the department saves again
+    result = landing.land_file(con, path, "stats_services", inbox=inbox, ahead=ahead)
+    assert result.status == "deferred"
+    assert not ahead.temp.exists()
+    assert count(con, "SELECT count(*) FROM raw.file_register") == 0
+    [again] = landing.land_inbox(con, inbox)  # the next run reads what is there now
+    assert (again.status, again.rows) == ("accepted", 4)
