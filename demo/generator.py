@@ -394,7 +394,7 @@ def generate_demo_feeds(
     """Write every due file of every feed in [first, last] under `out_dir/<feed_id>/`.
 
     `scale` multiplies the above-scale enterprises (stats_enterprises and the aggregates drawn from
-    them); 100 gives the scale benchmark's ~60,000 enterprises a month."""
+    them); 125 gives the scale benchmark's ~60,000 enterprises a month."""
     _check_range(first, last)
     if not isinstance(scale, int) or scale < 1:  # refused before the previous demo is removed
         raise ValueError(f"scale must be a positive whole number, not {scale!r}")

@@ -246,7 +246,7 @@ def _enterprise_year(ent: Enterprise, rng: random.Random, year: int, revenue: fl
 class EnterpriseWorld:
     """Above-scale services enterprises: a 2022 pool, then exits and ~50 entrants a year.
 
-    `scale` multiplies the pool and the entrants (the scale benchmark's 100x district); at 1 the
+    `scale` multiplies the pool and the entrants (the scale benchmark's 125x); at 1 the
     world is the demo's, draw for draw."""
 
     def __init__(self, seed: int, last_year: int, scale: int = 1):
