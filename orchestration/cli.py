@@ -65,7 +65,7 @@ NO_FEEDS = "未收到任何报表 / no feeds received"
 AsOfOpt = Annotated[str | None, typer.Option(
     "--as-of", help="判断报送情况的日期（默认今天）/ the day completeness is judged at, YYYY-MM-DD (default today)")]
 ScaleOpt = Annotated[int, typer.Option(
-    "--scale", min=1, help="规上企业数量倍数（压力测试；100 约为每月 6 万家）/ enterprises per demo enterprise "
+    "--scale", min=1, help="规上企业数量倍数（压力测试；125 约为每月 6 万家）/ enterprises per demo enterprise "
                           "(load testing: 125 gives ~60,000 a month)")]
 HistoryOpt = Annotated[bool, typer.Option(
     "--history", help="载入历史数据：以各文件的填报日期为报送日期 / loading history: each file's 填报日期 is its "
