@@ -6,7 +6,7 @@ absolute seconds move with its load, the ratio much less). One command per row:
     python benchmarks/bench_speed.py month      # one new month on 24 months             goal <= 1x
     python benchmarks/bench_speed.py revision   # one department's file revised          goal <= 0.5x
     python benchmarks/bench_speed.py growth     # 12, 24, 36, 60 months (as of 2028-02)  goal 60/24 <= 1.6
-    python benchmarks/bench_speed.py scale      # 100x enterprises (~60,000 a month)      goal <= 5 min, 4 GiB
+    python benchmarks/bench_speed.py scale      # 125x enterprises (~60,000 a month)      goal <= 5 min, 4 GiB
 
 What a row needs first (a demo, feeds) is set up untimed. Rows named in one command share one
 temporary home: `month` and `revision` after `demo` start from the demo it just ran (the revision
