@@ -181,26 +181,11 @@ def svcmon_watched(*args: str) -> tuple[float, int, str, str]:
     return seconds, peak, output["out"], at_peak
 
 
-def _read_ratio(workbooks: list[Path]) -> tuple[float, float]:
-    """Seconds to read every cell of the first sheet of each workbook: calamine, openpyxl."""
-    from openpyxl import load_workbook
-    from python_calamine import CalamineWorkbook
-
-    t0 = time.perf_counter()
-    for path in workbooks:
-        CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-    t_calamine = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for path in workbooks:
-        book = load_workbook(path, read_only=True, data_only=True)
-        list(book.worksheets[0].iter_rows(values_only=True))
-        book.close()
-    return t_calamine, time.perf_counter() - t0
-
-
 def scale_row(tmp: Path) -> list[str]:
     """The demo's 24 months with SCALE times the enterprises: generated untimed, then one
     `svcmon run` over the range (land, dbt, checks, publication, reports) timed and watched."""
+    from bench_landing import read_seconds  # this folder is on the path of a script run from it
+
     from demo import generate_demo_feeds
     from ingest import settings
 
@@ -227,7 +212,7 @@ def scale_row(tmp: Path) -> list[str]:
     # time); the reports come after it.
     goal_part = sum(t for label, t in stages.items() if not label.startswith(("发布", "报告")))
     print(f"  land + build + check: {goal_part} s; memory peak {peak / 2**30:.2f} GiB, {at_peak}", flush=True)
-    t_calamine, t_openpyxl = _read_ratio(sample)
+    t_calamine, t_openpyxl = read_seconds(sample)
     print(f"  reading {len(sample)} stats_enterprises workbooks: calamine {t_calamine:.1f} s, "
           f"openpyxl {t_openpyxl:.1f} s = {t_openpyxl / t_calamine:.1f}x", flush=True)
     gib = peak / 2**30

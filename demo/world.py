@@ -250,8 +250,6 @@ class EnterpriseWorld:
     world is the demo's, draw for draw."""
 
     def __init__(self, seed: int, last_year: int, scale: int = 1):
-        if scale < 1:
-            raise ValueError(f"scale must be a positive whole number, not {scale}")
         self.seed = seed
         self.scale = scale
         self.enterprises: list[Enterprise] = []

@@ -623,7 +623,7 @@ def land_inbox(
                 try:
                     ahead = future.result()
                 except Exception:  # noqa: BLE001 - landed the ordinary way, which says what went wrong
-                    ahead = None
+                    pass
             stated = (submitted_on.get(path.relative_to(inbox).as_posix()) if isinstance(submitted_on, Mapping)
                       else submitted_on)
             results.append(land_file(con, path, feed_id, archive_root=archive_root, submitted_on=stated,
