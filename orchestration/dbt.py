@@ -18,6 +18,7 @@ import datetime as dt
 import getpass
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping
@@ -147,11 +148,29 @@ def dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, *args: str,
     `$SVCMON_HOME/dbt`."""
     work = settings.dbt_path()
     target = work / "target" / context.op_execution_context.op.name
+    _start_from_sibling_parse(target)
     cli_vars, run_values = _split_vars(vars)
     var_args = ["--vars", json.dumps(cli_vars)] if cli_vars else []
     with _run_environment({**run_values, **(environment or {})}):
         return dbt.cli(["build", "--log-path", str(work / "logs"), *var_args, *args], context=context,
                        target_path=target, raise_on_error=raise_on_error)
+
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def _start_from_sibling_parse(target: Path) -> None:
+    """A target folder without a saved parse starts from the newest one another step of this home
+    saved. Otherwise dagster-dbt starts it from the package's prepared parse, made against another
+    warehouse path: dbt then sees another profile and parses the whole project again (~8 s here), in
+    each new folder of a new home. A sibling's parse is only a starting point: dbt still compares
+    it with the project, profile and environment and re-parses what differs."""
+    if (target / PARTIAL_PARSE_FILE).exists():
+        return
+    saved = [path for path in target.parent.glob(f"*/{PARTIAL_PARSE_FILE}") if path.parent != target]
+    if saved:
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(max(saved, key=lambda path: path.stat().st_mtime), target / PARTIAL_PARSE_FILE)
 
 
 def project_fingerprint() -> str:
