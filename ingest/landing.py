@@ -21,7 +21,7 @@ import datetime as dt
 import hashlib
 import os
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -300,6 +300,13 @@ def _already_accepted(con: Warehouse, feed_id: str, sha: str) -> bool:
     ).fetchone()[0])
 
 
+def _accepted_files(con: Warehouse) -> set[tuple[str, str]]:
+    """(feed_id, sha256) of every file accepted so far: one query for a whole inbox, most of which is
+    usually files already landed."""
+    return set(con.execute(
+        "SELECT DISTINCT feed_id, file_sha256 FROM raw.file_register WHERE status = 'accepted'").fetchall())
+
+
 def _register(con, *, sha, feed_id, file_name, archive, sheet, period, status, reason,
               received_at, submitted_on, row_count, claimed_on=None, file_name_bytes=None) -> None:
     columns = ", ".join(REGISTER_COLUMNS)
@@ -408,10 +415,13 @@ def _can_read_ahead(path: Path, feed_id: str | None, inbox: Path) -> bool:
             and not link_outside(path, inbox))
 
 
-def _read_ahead(path: Path, feed_id: str, archive_root: Path, reader: ReaderProcess) -> ReadAhead:
+def _read_ahead(path: Path, feed_id: str, archive_root: Path, reader: ReaderProcess,
+                accepted: Container[tuple[str, str]] = ()) -> ReadAhead:
     before = os.stat(path)
     temp, sha = _copy_and_hash(path, archive_root / feed_id)
     ahead = ReadAhead(before, temp, sha)
+    if (feed_id, sha) in accepted:  # a duplicate at its turn: reading it would be wasted
+        return ahead
     try:
         ahead.parsed = reader.read(temp, feed_id, file_name=display_name(path.name))
     except FeedRejection as exc:
@@ -434,6 +444,7 @@ def land_file(
     file_name: str | None = None,
     inbox: Path | None = None,
     ahead: ReadAhead | None = None,
+    accepted: Container[tuple[str, str]] | None = None,
 ) -> LandingResult:
     """Judge and land one file. Never raises for bad input: the result says why.
 
@@ -445,7 +456,9 @@ def land_file(
     `file_name` is the name the department gave the file when `path` is another copy of it
     (an archive copy being re-landed): lineage and the period in the name come from it.
     `inbox` (default the configured one) is where links may point. `ahead` is the file already
-    copied and read (`land_inbox`); it is judged here exactly as if it were read now.
+    copied and read (`land_inbox`); it is judged here exactly as if it were read now. `accepted`
+    is the register's accepted (feed_id, sha256) when the caller holds them (`land_inbox`), else
+    the register is asked.
     """
     received_at = received_at or clock.now()
     archive_root = archive_root or settings.archive_path()
@@ -493,7 +506,7 @@ def land_file(
         if not _unchanged(before, os.stat(path)):
             return LandingResult(name, feed_id, "deferred", sha, reason=(
                 "文件在落地时仍在写入，留待下次落地 / the file changed while it was landed; left for the next run"))
-        if _already_accepted(con, feed_id, sha):
+        if ((feed_id, sha) in accepted) if accepted is not None else _already_accepted(con, feed_id, sha):
             return LandingResult(name, feed_id, "duplicate", sha, reason="相同文件已接收 / same bytes already accepted")
         try:
             if ahead is not None and ahead.rejection is not None:
@@ -599,6 +612,7 @@ def land_inbox(
     survey = survey_inbox(inbox)
     candidates = [c for c in survey.candidates if only is None or only(*c)]
     results = LandingResults(ignored=survey.ignored)
+    accepted = _accepted_files(con) if candidates else set()
     workers = READ_AHEAD_WORKERS if len(candidates) > READ_AHEAD_WORKERS else 0
     readers = [ReaderProcess() for _ in range(workers)]
     free = list(readers)
@@ -607,7 +621,7 @@ def land_inbox(
     def read_ahead(path: Path, feed_id: str) -> ReadAhead:
         reader = free.pop()  # a worker thread holds one reader at a time (list.pop is atomic)
         try:
-            return _read_ahead(path, feed_id, archive_root, reader)
+            return _read_ahead(path, feed_id, archive_root, reader, accepted)
         finally:
             free.append(reader)
 
@@ -626,8 +640,11 @@ def land_inbox(
                     pass
             stated = (submitted_on.get(path.relative_to(inbox).as_posix()) if isinstance(submitted_on, Mapping)
                       else submitted_on)
-            results.append(land_file(con, path, feed_id, archive_root=archive_root, submitted_on=stated,
-                                     history=history, inbox=inbox, ahead=ahead))
+            landed = land_file(con, path, feed_id, archive_root=archive_root, submitted_on=stated,
+                               history=history, inbox=inbox, ahead=ahead, accepted=accepted)
+            if landed.status == "accepted" and feed_id is not None:
+                accepted.add((feed_id, landed.sha256))
+            results.append(landed)
     finally:
         if executor is not None:
             for future in pending.values():

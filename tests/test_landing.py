@@ -211,3 +211,24 @@ def test_a_file_changed_after_it_was_read_ahead_is_left_for_the_next_run(home, c
     assert count(con, "SELECT count(*) FROM raw.file_register") == 0
     [again] = landing.land_inbox(con, inbox)  # the next run reads what is there now
     assert (again.status, again.rows) == ("accepted", 4)
+
+
+def test_files_already_landed_are_not_read_again(home, con, monkeypatch):
+    from ingest import isolation
+
+    inbox = home / "inbox"
+    for month in range(1, 6):  # more files than reading children, so it reads ahead
+        write_feed_file(inbox, "stats_services", f"分行业2023{month:02d}.csv",
+                        SERVICES_CSV.replace("1-6月", f"1-{month}月"))
+    assert [r.status for r in landing.land_inbox(con, inbox)] == ["accepted"] * 5
+    write_feed_file(inbox, "stats_services", "分行业202307.csv", SERVICES_CSV.replace("1-6月", "1-7月"))
+    reads = []
+    original = isolation.ReaderProcess.read
+    monkeypatch.setattr(isolation.ReaderProcess, "read",
+                        lambda self, path, feed_id, **kw: reads.append(kw.get("file_name")) or original(
+                            self, path, feed_id, **kw))
+    results = landing.land_inbox(con, inbox)
+    assert [r.status for r in results] == ["duplicate"] * 5 + ["accepted"]
+    assert reads == ["分行业202307.csv"]  # only the new file was read
+    assert count(con, "SELECT count(*) FROM raw.vintages") == 6
+    assert not list((home / "archive").glob(f"*/{landing.TEMP_PREFIX}*"))
