@@ -4,7 +4,8 @@ telemetry off, run monitoring on, and a run queue that starts one writing run at
 (`concurrency.runs.tag_concurrency_limits` on WRITER_TAG).
 
 On DuckDB the instance keeps its runs, events and schedules in SQLite files beside the config
-(Dagster's default). With `SVCMON_WAREHOUSE_URL=postgresql://…` they live on the same server,
+(Dagster's default), its events through `orchestration.event_log` (Dagster's SQLite event log with
+one connection kept per file). With `SVCMON_WAREHOUSE_URL=postgresql://…` they live on the same server,
 in the schema `dagster` (`ingest.database.DAGSTER_SCHEMA`), through `dagster-postgres`, so the
 CLI, `dagster-webserver` and `dagster-daemon` (deploy/) all see the same runs.
 """
@@ -58,14 +59,25 @@ def storage_url(url: str) -> str:
     return urlunsplit(parts._replace(scheme="postgresql+psycopg2", query=urlencode(query)))
 
 
-def instance_config(url: str | None = None, current: dict | None = None) -> dict:
-    """The `dagster.yaml` for the warehouse `url` (default `settings.warehouse_url()`): svcmon's
-    settings under the keys an operator set (`current`); on PostgreSQL the storage is always the
-    warehouse's server (it follows the URL)."""
+POOLED_EVENT_LOG = {"module": "orchestration.event_log", "class": "PooledSqliteEventLogStorage"}
+
+
+def instance_config(url: str | None = None, current: dict | None = None, home: Path | None = None) -> dict:
+    """The `dagster.yaml` of the instance in `home` (default `dagster_home()`) for the warehouse `url`
+    (default `settings.warehouse_url()`): svcmon's settings under the keys an operator set
+    (`current`); on PostgreSQL the storage is always the warehouse's server (it follows the URL); on
+    DuckDB the events go through `orchestration.event_log` into the folder Dagster's default uses,
+    unless the operator chose a storage of their own."""
     url = url or settings.warehouse_url()
     config: dict = {**INSTANCE_SETTINGS, **(current or {})}
+    ours = {key: value for key, value in (config.get("event_log_storage") or {}).items() if key != "config"}
+    if ours == POOLED_EVENT_LOG:
+        config.pop("event_log_storage", None)  # written again below, for this home and URL
     if is_postgres_url(url):
         config["storage"] = {"postgres": {"postgres_url": storage_url(url)}}
+    elif "storage" not in config and "event_log_storage" not in config:
+        folder = Path(home or dagster_home()) / "history" / "runs"  # Dagster's own default folder
+        config["event_log_storage"] = {**POOLED_EVENT_LOG, "config": {"base_dir": f"{folder}{os.sep}"}}
     return config
 
 
@@ -76,7 +88,7 @@ def write_instance_config(home: Path | None = None, url: str | None = None) -> P
     home.mkdir(parents=True, exist_ok=True)
     path = home / "dagster.yaml"
     current = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
-    text = yaml.safe_dump(instance_config(url, current), sort_keys=False, allow_unicode=True)
+    text = yaml.safe_dump(instance_config(url, current, home), sort_keys=False, allow_unicode=True)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.touch(mode=0o600, exist_ok=True)
         os.chmod(path, 0o600)
