@@ -813,6 +813,7 @@ def signoff(
 
             recovery.sync_all(con)
             report = quality_report.write_quality_report(con, period, settings.reports_path() / "quality")
+            quality_report.write_quality_index(con, settings.reports_path() / "quality")  # its counts changed
             as_of = read_set.captured_as_of(con, period) or clock.today()
         except ValueError as exc:
             raise Refused(str(exc)) from None

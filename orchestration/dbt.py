@@ -23,6 +23,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -216,6 +217,18 @@ class SvcmonDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: ANN001, ANN202 - dagster-dbt's own signature
         return None
+
+    @cached_property
+    def _cli_version(self):  # noqa: ANN202 - dagster-dbt's own
+        """dagster-dbt asks the executable (`dbt --version`: a process importing dbt, ~3 s here) once per
+        run; the dbt beside this Python is this environment's dbt-core, whose version is on record."""
+        if Path(self.dbt_executable) == _BESIDE_PYTHON:
+            from importlib import metadata
+
+            from packaging import version
+
+            return version.parse(metadata.version("dbt-core"))
+        return super()._cli_version
 
 
 class SvcmonDbtTranslator(DagsterDbtTranslator):

@@ -62,6 +62,7 @@ def test_acknowledged_people_stay_acknowledged_and_a_changed_id_number_is_raised
         samples = warning.samples
         assert {s["id_number"] for s in samples} == {"3303************3X", "3303************36"}  # masked
         assert all(WANG not in str(s) and LI not in str(s) for s in samples)  # keys carry no ID number
+        warnings_before = len({w.check_id for w in gate.evaluate_gate(con, "2024-01").warnings})
     finally:
         con.close()
 
@@ -69,6 +70,9 @@ def test_acknowledged_people_stay_acknowledged_and_a_changed_id_number_is_raised
                               "--acknowledge", CHECK])
     assert result.exit_code == 0, result.output
     assert "已确认 / acknowledged 2 行 rows of " + CHECK in result.output
+    # The quality index counts the warnings still to review: one fewer now.
+    index = text_of((home / "reports" / "quality" / "quality_index.html").read_text(encoding="utf-8"))
+    assert re.search(r"2024-01 \S+ 0 0 (\d+) ", index).group(1) == str(warnings_before - 1)
 
     con = landing.connect()
     try:

@@ -4,7 +4,7 @@ quality checks: when a check fails, Dagster skips it and the earlier version sta
 
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
-from expectations import gate, quality_report, read_set
+from expectations import gate, read_set
 from ingest import recovery, settings
 from orchestration.assets.quality import QUALITY_KEY
 from orchestration.dbt import dbt_project
@@ -63,8 +63,8 @@ def publication_asset(context: AssetExecutionContext, warehouse: WarehouseResour
             )
         # What must survive the loss of the warehouse is also kept beside the archive.
         recovery.sync_all(con)
-        # The index shows what is published now.
-        quality_report.write_quality_index(con, settings.reports_path() / "quality")
+        # The quality index shows each period's gate, which publishing does not change: it is written
+        # where the gate's inputs change (the quality step, `svcmon signoff`, `svcmon check`).
         analyst_copy.write_analyst_copy(con, settings.home(), manifest_path=dbt_project.manifest_path)
     if stale:
         raise Failure(f"需先重新构建 / rebuild before publishing: {', '.join(stale)} (files landed after the build)",
