@@ -12,6 +12,7 @@ in `expectations/templates/`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -315,11 +316,13 @@ def _reading_order(result: CheckResult) -> tuple:
     return rank, result.target, result.check_id
 
 
-def report_data(con: Warehouse, period: str) -> ReportData:
+def report_data(con: Warehouse, period: str, gate: GateResult | None = None) -> ReportData:
+    """What the period's report shows; `gate` is the period's verdict when the caller has just
+    evaluated it on this connection."""
     (period,) = check_periods([period])
     ensure_quality_schema(con)
     completeness, completeness_as_of = _completeness(con, period)
-    gate = evaluate_gate(con, period)
+    gate = gate or evaluate_gate(con, period)
     files = _file_names(con)
     overridden = set(gate.overridden)
     last_published = _last_publication(con, period)
@@ -376,9 +379,10 @@ def report_file_name(period: str) -> str:
     return f"quality_{period}.html"
 
 
-def write_quality_report(con: Warehouse, period: str, out_dir: Path) -> Path:
-    """Render the period's quality report to `out_dir/quality_<period>.html` and return its path."""
-    data = report_data(con, period)
+def write_quality_report(con: Warehouse, period: str, out_dir: Path, gate: GateResult | None = None) -> Path:
+    """Render the period's quality report to `out_dir/quality_<period>.html` and return its path
+    (`gate`: see `report_data`)."""
+    data = report_data(con, period, gate)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / report_file_name(period)
@@ -388,15 +392,16 @@ def write_quality_report(con: Warehouse, period: str, out_dir: Path) -> Path:
     return path
 
 
-def write_quality_index(con: Warehouse, out_dir: Path) -> Path:
-    """An index of every period with checks or vintages: gate status and counts, linking each report."""
+def write_quality_index(con: Warehouse, out_dir: Path, gates: Mapping[str, GateResult] | None = None) -> Path:
+    """An index of every period with checks or vintages: gate status and counts, linking each report.
+    `gates`: verdicts the caller has just evaluated on this connection (the others are evaluated)."""
     ensure_quality_schema(con)
     periods = {p for (p,) in con.execute("SELECT DISTINCT period FROM quality.check_results").fetchall()}
     if con.table_exists("raw", "vintages"):
         periods |= {p for (p,) in con.execute("SELECT DISTINCT period FROM raw.vintages").fetchall()}
     entries = []
     for period in sorted(periods, reverse=True):
-        gate = evaluate_gate(con, period)
+        gate = (gates or {}).get(period) or evaluate_gate(con, period)
         entries.append({
             "period": period,
             "status": gate.status,

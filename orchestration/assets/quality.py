@@ -67,8 +67,8 @@ def quality_check_results(context: AssetExecutionContext, warehouse: WarehouseRe
         gates = {p: gate.evaluate_gate(con, p) for p in periods}
         # Written before the gate decides, so a blocked month has its report for review too.
         report_dir = settings.reports_path() / "quality"
-        reports = [quality_report.write_quality_report(con, p, report_dir) for p in periods]
-        quality_report.write_quality_index(con, report_dir)
+        reports = [quality_report.write_quality_report(con, p, report_dir, gates[p]) for p in periods]
+        quality_report.write_quality_index(con, report_dir, gates)
     failed = [r for r in results if r.status == "failed"]
     yield MaterializeResult(metadata={
         "checks_run": len(results),
