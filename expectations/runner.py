@@ -178,10 +178,17 @@ def mask_text(value: Any, personal_values: frozenset[str] = frozenset()) -> Any:
         return value
     text = _ID_NUMBER.sub(lambda m: mask_personal(m.group()), value)
     text = _PHONE.sub(lambda m: mask_personal(m.group()), text)
-    for personal in sorted(personal_values, key=len, reverse=True):
-        if personal and personal in text:
+    for personal in _longest_first(personal_values):
+        if personal in text:
             text = text.replace(personal, mask_personal(personal))
     return text
+
+
+@functools.lru_cache(maxsize=16)
+def _longest_first(personal_values: frozenset[str]) -> tuple[str, ...]:
+    """The values to mask, longest first (a name inside a longer one is masked with it); one sort
+    for all the cells of a feed's samples, not one per cell."""
+    return tuple(sorted((v for v in personal_values if v), key=len, reverse=True))
 
 
 def _sample(row: dict[str, Any], show: tuple[str, ...], personal: frozenset[str] = frozenset(),
