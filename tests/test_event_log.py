@@ -19,11 +19,11 @@ def five_assets():
 
 
 def _instance(folder: Path, *, pooled: bool) -> DagsterInstance:
-    config = "telemetry: {enabled: false}\n"
+    """The instance in `folder`: as svcmon configures it (`pooled`), or Dagster's default storage."""
     if pooled:
-        config += (f"event_log_storage:\n  module: {instance.POOLED_EVENT_LOG['module']}\n"
-                   f"  class: {instance.POOLED_EVENT_LOG['class']}\n  config: {{base_dir: {folder}/history/runs/}}\n")
-    (folder / "dagster.yaml").write_text(config, encoding="utf-8")
+        instance.write_instance_config(folder, str(folder / "warehouse.duckdb"))
+    else:
+        (folder / "dagster.yaml").write_text("telemetry: {enabled: false}\n", encoding="utf-8")
     return DagsterInstance.from_config(str(folder))
 
 
