@@ -44,10 +44,12 @@ def write_reports(
     version = record["version"]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = write_brief(con, period, out_dir, version)
-    specs = table_specs(ytd_label(period))
-    for table in TABLE_KEYS:
-        paths.append(export_table(con, period, table, out_dir / f"{specs[table].title}_{period}_v{version}.xlsx", version))
-    if quarterly:
-        paths += write_bulletin(con, period, out_dir, version)
+    with pdf.printing():  # the brief and the bulletin share one browser
+        paths = write_brief(con, period, out_dir, version)
+        specs = table_specs(ytd_label(period))
+        for table in TABLE_KEYS:
+            paths.append(export_table(con, period, table, out_dir / f"{specs[table].title}_{period}_v{version}.xlsx",
+                                      version))
+        if quarterly:
+            paths += write_bulletin(con, period, out_dir, version)
     return paths

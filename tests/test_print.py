@@ -14,7 +14,9 @@ import matplotlib.image as mpimg
 import openpyxl
 import pytest
 
+from publish import pdf
 from publish.brief import write_brief
+from publish.errors import PublicationError
 from publish.excel import HEADER_ROW
 from publish.pdf import MissingProgram
 from publish.reports import write_reports
@@ -99,6 +101,69 @@ def test_missing_chromium_is_one_clear_line_and_writes_nothing(tmp_path, monkeyp
     message = str(missing.value)
     assert "chromium" in message and "\n" not in message
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def _page(tmp_path: Path, name: str, paragraphs: int) -> Path:
+    html = tmp_path / f"{name}.html"
+    body = "".join(f"<p>第{i}段：服务业增加值</p>" for i in range(paragraphs))
+    html.write_text(f"<!doctype html><meta charset=utf-8><style>@page {{ size: A4; }} p {{ height: 40mm; }}</style>{body}",
+                    encoding="utf-8")
+    return html
+
+
+@needs_poppler
+def test_one_browser_prints_every_page_of_a_block(tmp_path, monkeypatch):
+    started = []
+    real_popen = subprocess.Popen
+
+    def counting_popen(args, *a, **kw):
+        if args[0] == pdf.chromium():
+            started.append(args)
+        return real_popen(args, *a, **kw)
+
+    monkeypatch.setattr(pdf.subprocess, "Popen", counting_popen)
+    with pdf.printing():
+        with pdf.printing():  # a nested block (write_reports inside the report step) reuses the browser
+            one = pdf.html_to_pdf(_page(tmp_path, "one", 3), tmp_path / "one.pdf")
+        many = pdf.html_to_pdf(_page(tmp_path, "many", 30), tmp_path / "many.pdf")
+    assert len(started) == 1
+    # 40 mm paragraphs on A4 (297 mm, Chromium's default margins): 3 fit on one page, 30 need several.
+    assert page_count(one) == 1 and page_count(many) >= 5
+    assert "第29段" in subprocess.run(["pdftotext", str(many), "-"], capture_output=True, text=True).stdout
+    alone = pdf.html_to_pdf(_page(tmp_path, "alone", 1), tmp_path / "alone.pdf")  # outside a block: its own browser
+    assert page_count(alone) == 1 and len(started) == 2
+    assert sorted(p.name for p in tmp_path.glob("*.pdf")) == ["alone.pdf", "many.pdf", "one.pdf"]  # no partials
+
+
+def test_a_block_that_prints_nothing_needs_no_browser(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pdf.printing():
+        pass
+    with pytest.raises(MissingProgram):
+        with pdf.printing():
+            pdf.html_to_pdf(_page(tmp_path, "p", 1), tmp_path / "p.pdf")
+
+
+def test_a_page_that_cannot_be_printed_is_one_clear_error_and_writes_nothing(tmp_path):
+    target = tmp_path / "gone.pdf"
+    with pdf.printing():
+        with pytest.raises(PublicationError) as failed:
+            pdf.html_to_pdf(tmp_path / "missing.html", target)
+        # The browser stays usable for the block's next page.
+        assert page_count(pdf.html_to_pdf(_page(tmp_path, "next", 1), tmp_path / "next.pdf")) == 1
+    message = str(failed.value)
+    assert "missing.html" in message and "chromium" in message and " / " in message
+    assert not target.exists() and not list(tmp_path.glob(".*partial"))
+
+
+def test_a_browser_that_dies_is_one_clear_error(tmp_path):
+    with pdf.printing() as printer:
+        pdf.html_to_pdf(_page(tmp_path, "first", 1), tmp_path / "first.pdf")
+        printer._process.kill()
+        printer._process.wait()
+        with pytest.raises(PublicationError) as failed:
+            pdf.html_to_pdf(_page(tmp_path, "second", 1), tmp_path / "second.pdf")
+    assert "second.html" in str(failed.value) and not (tmp_path / "second.pdf").exists()
 
 
 # --- the brief's workbook, printed by LibreOffice ---------------------------------------------

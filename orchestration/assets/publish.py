@@ -10,7 +10,7 @@ from orchestration.assets.quality import QUALITY_KEY
 from orchestration.dbt import dbt_project
 from orchestration.partitions import monthly_partitions, single_run
 from orchestration.resources import WarehouseResource
-from publish import analyst_copy, publication, reports
+from publish import analyst_copy, pdf, publication, reports
 from publish.labels import is_quarter_end
 
 PUBLICATION_KEY = AssetKey(["published", "publication"])
@@ -85,7 +85,8 @@ def publication_asset(context: AssetExecutionContext, warehouse: WarehouseResour
 )
 def report_assets(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     written = []
-    with warehouse.connect() as con:
+    # One browser prints every month's PDFs (starting one is half the cost of a print).
+    with warehouse.connect() as con, pdf.printing():
         for period in context.partition_keys:
             if publication.latest_published_version(con, period) is None:
                 continue
