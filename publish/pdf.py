@@ -5,7 +5,9 @@ one-line error naming the program, before any file is written.
 
 Printing goes through the browser's DevTools protocol, not `--print-to-pdf`: one browser serves
 every print of a `printing()` block (the report step's months), each page in a tab of its own.
-Starting Chromium is half of a one-shot print (about 2 s of 4 s here); a block pays it once.
+Starting Chromium is half of a one-shot print (about 2 s of 4 s here); a block pays it once. Inside
+a block the prints run in a thread of their own while the caller writes its next files (Chromium
+works in its own processes); the block ends when every PDF is in place, or with the first error.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -194,26 +197,52 @@ class Printer:
         return pdf_path
 
 
-_open_printer: contextvars.ContextVar[Printer | None] = contextvars.ContextVar("svcmon_printer", default=None)
+class _Block:
+    """A `printing()` block: its browser, and the prints queued to it in one thread."""
+
+    def __init__(self, printer: Printer) -> None:
+        self.printer = printer
+        self.pending: list[Future] = []
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="svcmon-print")
+
+    def finish(self) -> None:
+        """Wait for every queued print; raise the first failure (the later prints still run)."""
+        self.thread.shutdown(wait=True)
+        for future in self.pending:
+            future.result()
+
+
+_open_block: contextvars.ContextVar[_Block | None] = contextvars.ContextVar("svcmon_printing", default=None)
 
 
 @contextmanager
-def printing() -> Iterator[Printer]:
-    """One browser for every `html_to_pdf` inside the block (a nested block reuses the outer one);
-    it starts at the block's first print, so a block that prints nothing needs no browser."""
-    printer = _open_printer.get()
-    if printer is not None:
-        yield printer
+def printing() -> Iterator[None]:
+    """One browser for every `html_to_pdf` inside the block (a nested block joins the outer one); it
+    starts at the block's first print, so a block that prints nothing needs no browser. The prints
+    run beside the block's other work; the outermost block waits for all of them when it ends."""
+    if _open_block.get() is not None:
+        yield
         return
     with Printer() as printer:
-        token = _open_printer.set(printer)
+        block = _Block(printer)
+        token = _open_block.set(block)
         try:
-            yield printer
+            yield
+        except BaseException:
+            block.thread.shutdown(wait=True, cancel_futures=True)  # no print outlives its browser
+            raise
+        else:
+            block.finish()
         finally:
-            _open_printer.reset(token)
+            _open_block.reset(token)
 
 
 def html_to_pdf(html_path: Path, pdf_path: Path) -> Path:
-    """Print `html_path` to `pdf_path` with the open `printing()` browser, or a browser of its own."""
-    with printing() as printer:
-        return printer.print(html_path, pdf_path)
+    """Print `html_path` to `pdf_path`: inside a `printing()` block queued to its browser (the PDF is in
+    place when the block ends), outside one at once with a browser of its own."""
+    block = _open_block.get()
+    if block is None:
+        with Printer() as printer:
+            return printer.print(html_path, pdf_path)
+    block.pending.append(block.thread.submit(block.printer.print, html_path, pdf_path))
+    return Path(pdf_path)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import matplotlib.image as mpimg
 import openpyxl
+import psutil
 import pytest
 
 from publish import pdf
@@ -146,23 +147,33 @@ def test_a_block_that_prints_nothing_needs_no_browser(tmp_path, monkeypatch):
 
 def test_a_page_that_cannot_be_printed_is_one_clear_error_and_writes_nothing(tmp_path):
     target = tmp_path / "gone.pdf"
-    with pdf.printing():
-        with pytest.raises(PublicationError) as failed:
-            pdf.html_to_pdf(tmp_path / "missing.html", target)
-        # The browser stays usable for the block's next page.
-        assert page_count(pdf.html_to_pdf(_page(tmp_path, "next", 1), tmp_path / "next.pdf")) == 1
+    with pytest.raises(PublicationError) as failed:
+        with pdf.printing():
+            pdf.html_to_pdf(tmp_path / "missing.html", target)  # queued: the block's end reports it
+            later = pdf.html_to_pdf(_page(tmp_path, "later", 1), tmp_path / "later.pdf")
     message = str(failed.value)
     assert "missing.html" in message and "chromium" in message and " / " in message
     assert not target.exists() and not list(tmp_path.glob(".*partial"))
+    assert page_count(later) == 1  # the block's other pages were still printed
+
+
+def test_a_block_that_fails_leaves_no_print_running(tmp_path):
+    with pytest.raises(RuntimeError, match="the caller failed"):
+        with pdf.printing():
+            pdf.html_to_pdf(_page(tmp_path, "first", 2), tmp_path / "first.pdf")
+            raise RuntimeError("the caller failed")
+    assert not list(tmp_path.glob(".*partial"))
+    assert not [c for c in psutil.Process().children(recursive=True) if "chrom" in c.name()]
 
 
 def test_a_browser_that_dies_is_one_clear_error(tmp_path):
-    with pdf.printing() as printer:
-        pdf.html_to_pdf(_page(tmp_path, "first", 1), tmp_path / "first.pdf")
-        printer._process.kill()
-        printer._process.wait()
+    with pdf.Printer() as printer:
+        printer.print(_page(tmp_path, "first", 1), tmp_path / "first.pdf")
+        for child in psutil.Process().children(recursive=True):
+            if "chrom" in child.name():
+                child.kill()
         with pytest.raises(PublicationError) as failed:
-            pdf.html_to_pdf(_page(tmp_path, "second", 1), tmp_path / "second.pdf")
+            printer.print(_page(tmp_path, "second", 1), tmp_path / "second.pdf")
     assert "second.html" in str(failed.value) and not (tmp_path / "second.pdf").exists()
 
 
