@@ -112,6 +112,18 @@ def _page(tmp_path: Path, name: str, paragraphs: int) -> Path:
     return html
 
 
+def _chromium_children() -> list[psutil.Process]:
+    """This process's Chromium descendants; a helper that ends while they are listed is skipped."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in child.name():
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
 @needs_poppler
 def test_one_browser_prints_every_page_of_a_block(tmp_path, monkeypatch):
     started = []
@@ -163,15 +175,14 @@ def test_a_block_that_fails_leaves_no_print_running(tmp_path):
             pdf.html_to_pdf(_page(tmp_path, "first", 2), tmp_path / "first.pdf")
             raise RuntimeError("the caller failed")
     assert not list(tmp_path.glob(".*partial"))
-    assert not [c for c in psutil.Process().children(recursive=True) if "chrom" in c.name()]
+    assert not _chromium_children()
 
 
 def test_a_browser_that_dies_is_one_clear_error(tmp_path):
     with pdf.Printer() as printer:
         printer.print(_page(tmp_path, "first", 1), tmp_path / "first.pdf")
-        for child in psutil.Process().children(recursive=True):
-            if "chrom" in child.name():
-                child.kill()
+        for child in _chromium_children():
+            child.kill()
         with pytest.raises(PublicationError) as failed:
             printer.print(_page(tmp_path, "second", 1), tmp_path / "second.pdf")
     assert "second.html" in str(failed.value) and not (tmp_path / "second.pdf").exists()
