@@ -11,8 +11,13 @@ def home() -> Path:
     return Path(os.environ.get("SVCMON_HOME", ".svcmon")).resolve()
 
 
+# The DuckDB warehouse's file name, in a home and in a scratch home (`svcmon rebuild`): dbt's profile
+# names it without its folder (`orchestration.dbt.dbt_environment`).
+WAREHOUSE_FILE = "warehouse.duckdb"
+
+
 def warehouse_path() -> Path:
-    return home() / "warehouse.duckdb"
+    return home() / WAREHOUSE_FILE
 
 
 def warehouse_url() -> str:

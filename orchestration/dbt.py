@@ -34,6 +34,7 @@ from ingest import clock, database, settings
 from ingest.warehouse import connect as connect_warehouse
 from ingest.warehouse import is_postgres_url
 from orchestration import dbt_reuse
+from orchestration.dbt_launcher import FOLDER_ENV
 
 if TYPE_CHECKING:
     from dagster import AssetExecutionContext
@@ -41,9 +42,32 @@ if TYPE_CHECKING:
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 PARTITIONED_SELECTOR = f"tag:{dbt_reuse.PARTITIONED_TAG}"
-# The dbt installed beside this Python, so a virtualenv's runs work without it being activated.
-_BESIDE_PYTHON = Path(sys.executable).parent / "dbt"
-DBT_EXECUTABLE = str(_BESIDE_PYTHON) if _BESIDE_PYTHON.exists() else "dbt"
+# How svcmon starts dbt, from the assets and everywhere else: the dbt of this Python's environment
+# (a virtualenv's runs work without it being activated), through `dbt_launcher`, which first enters
+# the DuckDB warehouse's folder.
+DBT_COMMAND = (sys.executable, "-m", "orchestration.dbt_launcher")
+
+
+def _apply(environment: MutableMapping[str, str], values: Mapping[str, str | None]) -> None:
+    """Set `values` in `environment`; a None value removes the variable (a run that does not set a
+    run value must not inherit an earlier one)."""
+    for name, value in values.items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
+
+
+@contextmanager
+def _environment(values: Mapping[str, str | None]) -> Iterator[None]:
+    """`values` set in this process's environment for the block (None: removed), then restored."""
+    before = {name: os.environ.get(name) for name in values}
+    try:
+        _apply(os.environ, values)
+        yield
+    finally:
+        _apply(os.environ, before)
+
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # Under `dagster dev` only: parse now, so edits to the dbt project show at every reload.
@@ -66,10 +90,15 @@ def dbt_environment(url: str | Path | None = None) -> dict[str, str]:
     (`database.dbt_table_grants`, applied by a post-hook). The one place a warehouse URL becomes dbt
     settings. (The password is not in a `DBT_ENV_SECRET_` variable: dbt would then mask every
     occurrence of it in its event stream, and a password that is also a word of the project, such
-    as `svcmon`, turns node ids into `model.*****.…` that dagster-dbt cannot match.)"""
+    as `svcmon`, turns node ids into `model.*****.…` that dagster-dbt cannot match.)
+
+    A DuckDB file is named by its name alone, and dbt runs in its folder (`FOLDER_ENV`, read by
+    `dbt_launcher`): every home's profile is then the same one, the prepared parse's (profiles.yml's
+    default name is the home's, `settings.WAREHOUSE_FILE`)."""
     url = str(url) if url is not None else settings.warehouse_url()
     if not is_postgres_url(url):
-        return {"DBT_SVCMON_TARGET": "duckdb", "SVCMON_WAREHOUSE": url.removeprefix("duckdb://")}
+        path = Path(url.removeprefix("duckdb://"))
+        return {"DBT_SVCMON_TARGET": "duckdb", "SVCMON_WAREHOUSE": path.name, FOLDER_ENV: str(path.resolve().parent)}
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     user = unquote(parts.username or "") or getpass.getuser()
@@ -84,6 +113,14 @@ def dbt_environment(url: str | Path | None = None) -> dict[str, str]:
         "DBT_SVCMON_TABLE_GRANTS": database.dbt_table_grants(),
         "DBT_SVCMON_SSLMODE": query.get("sslmode", [""])[0],
     }
+
+
+def _log_settings() -> dict[str, str]:
+    """dbt's log file (`dbt/logs/dbt.log` of the home) at info level unless `DBT_LOG_LEVEL_FILE` says
+    otherwise. dbt's default, debug, writes every statement and event of every node: 8.9 MB for a run
+    of four small files (0.7 MB at info), and about a sixth of dbt's worker threads' time in a profile.
+    `DBT_LOG_LEVEL_FILE=debug` brings them back; the compiled SQL stays in the target folder."""
+    return {"DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE") or "info"}
 
 
 def _prepared(url: str) -> str:
@@ -111,16 +148,6 @@ def _split_vars(vars: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[st
     return cli_vars, environment
 
 
-def _apply(environment: MutableMapping[str, str], values: Mapping[str, str | None]) -> None:
-    """Set `values` in `environment`; a None value removes the variable (a run that does not set a
-    run value must not inherit an earlier one)."""
-    for name, value in values.items():
-        if value is None:
-            environment.pop(name, None)
-        else:
-            environment[name] = value
-
-
 @contextmanager
 def _run_environment(run_values: Mapping[str, str | None]) -> Iterator[None]:
     """dbt reaches the home's warehouse through `dbt_environment`, and gets the run values. dagster-dbt
@@ -130,14 +157,9 @@ def _run_environment(run_values: Mapping[str, str | None]) -> Iterator[None]:
     When Dagster runs a subset of models, only tests whose parents are all in the subset
     run ('cautious'): a test must never run before the model it tests is built.
     """
-    wanted = {**dbt_environment(_prepared(settings.warehouse_url())), "DBT_INDIRECT_SELECTION": "cautious",
-              **run_values}
-    before = {name: os.environ.get(name) for name in wanted}
-    try:
-        _apply(os.environ, wanted)
+    with _environment({**dbt_environment(_prepared(settings.warehouse_url())), **_log_settings(),
+                       "DBT_INDIRECT_SELECTION": "cautious", **run_values}):
         yield
-    finally:
-        _apply(os.environ, before)
 
 
 def dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, *args: str,
@@ -149,7 +171,7 @@ def dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, *args: str,
     `$SVCMON_HOME/dbt`."""
     work = settings.dbt_path()
     target = work / "target" / context.op_execution_context.op.name
-    _start_from_sibling_parse(target)
+    _start_from_saved_parse(target)
     cli_vars, run_values = _split_vars(vars)
     var_args = ["--vars", json.dumps(cli_vars)] if cli_vars else []
     with _run_environment({**run_values, **(environment or {})}):
@@ -160,18 +182,20 @@ def dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, *args: str,
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
-def _start_from_sibling_parse(target: Path) -> None:
+def _start_from_saved_parse(target: Path) -> None:
     """A target folder without a saved parse starts from the newest one another step of this home
-    saved. Otherwise dagster-dbt starts it from the package's prepared parse, made against another
-    warehouse path: dbt then sees another profile and parses the whole project again (~8 s here), in
-    each new folder of a new home. A sibling's parse is only a starting point: dbt still compares
-    it with the project, profile and environment and re-parses what differs."""
+    saved, else from the package's prepared one. A saved parse is only a starting point: dbt compares
+    it with the project, profile and environment and parses again what differs, the whole project
+    when the profile does (~5 s here); every DuckDB home renders the prepared parse's profile
+    (`dbt_environment`)."""
     if (target / PARTIAL_PARSE_FILE).exists():
         return
     saved = [path for path in target.parent.glob(f"*/{PARTIAL_PARSE_FILE}") if path.parent != target]
-    if saved:
+    prepared = dbt_project.project_dir / dbt_project.target_path / PARTIAL_PARSE_FILE
+    start = max(saved, key=lambda path: path.stat().st_mtime) if saved else prepared if prepared.exists() else None
+    if start is not None:
         target.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(max(saved, key=lambda path: path.stat().st_mtime), target / PARTIAL_PARSE_FILE)
+        shutil.copy2(start, target / PARTIAL_PARSE_FILE)
 
 
 def project_fingerprint() -> str:
@@ -198,12 +222,14 @@ def run_dbt_process(warehouse: Path | str, *args: str, work: Path, vars: Mapping
     folder and logs under `work`. The one way code outside Dagster's assets (status, rebuild,
     tests) runs dbt, with `vars` over the deployment's own (`settings.deployment_dbt_vars`). Returns the finished process (stdout and stderr captured); the caller
     decides what a failure means."""
-    cli = [DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-           "--target-path", str(Path(work) / "target"), "--log-path", str(Path(work) / "logs")]
+    work = Path(work).resolve()  # dbt runs in the warehouse's folder
+    _start_from_saved_parse(work / "target")
+    cli = [*DBT_COMMAND, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+           "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
     cli_vars, run_values = _split_vars(vars)
     if cli_vars:
         cli += ["--vars", json.dumps(cli_vars)]
-    process_env = {**os.environ, **dbt_environment(_prepared(str(warehouse))),
+    process_env = {**os.environ, **dbt_environment(_prepared(str(warehouse))), **_log_settings(),
                    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})}
     _apply(process_env, run_values)
     return subprocess.run(cli, env=process_env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR, check=False)
@@ -218,11 +244,17 @@ class SvcmonDbtCliResource(DbtCliResource):
     def _initialize_dbt_core_adapter(self, args):  # noqa: ANN001, ANN202 - dagster-dbt's own signature
         return None
 
+    @classmethod
+    def launched(cls) -> SvcmonDbtCliResource:
+        """The resource of the assets: dbt started as `DBT_COMMAND` (this Python runs `dbt_launcher`;
+        dagster-dbt puts its global flags right after the executable)."""
+        return cls(project_dir=dbt_project, dbt_executable=DBT_COMMAND[0], global_config_flags=list(DBT_COMMAND[1:]))
+
     @cached_property
     def _cli_version(self):  # noqa: ANN202 - dagster-dbt's own
         """dagster-dbt asks the executable (`dbt --version`: a process importing dbt, ~3 s here) once per
-        run; the dbt beside this Python is this environment's dbt-core, whose version is on record."""
-        if Path(self.dbt_executable) == _BESIDE_PYTHON:
+        run; `DBT_COMMAND` runs this environment's dbt-core, whose version is on record."""
+        if (self.dbt_executable, *self.global_config_flags) == DBT_COMMAND:
             from importlib import metadata
 
             from packaging import version

@@ -20,7 +20,7 @@ from orchestration.assets.dbt import dbt_partitioned, dbt_unpartitioned
 from orchestration.assets.ingest import land_inbox
 from orchestration.assets.publish import PUBLICATION_KEY, REPORTS_KEY, publication_asset, report_assets
 from orchestration.assets.quality import QUALITY_KEY, quality_check_results
-from orchestration.dbt import DBT_EXECUTABLE, SvcmonDbtCliResource, dbt_project
+from orchestration.dbt import SvcmonDbtCliResource
 from orchestration.resources import WarehouseResource
 from orchestration.runs import WRITER_TAG, progress_logger_fn
 
@@ -90,7 +90,7 @@ defs = Definitions(
     schedules=[monthly_schedule],
     sensors=[inbox_sensor],
     resources={
-        "dbt": SvcmonDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "dbt": SvcmonDbtCliResource.launched(),
         "warehouse": WarehouseResource(),
     },
     # DuckDB allows one writer: steps run one after another in one process.

@@ -139,7 +139,7 @@ def _build(archive: _Archive, scopes: dict, as_of, work: Path) -> Path:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    warehouse = work / "warehouse.duckdb"
+    warehouse = work / settings.WAREHOUSE_FILE
     con = landing.connect(warehouse)
     try:
         _land(con, archive, archive.files_for(scopes), work / "archive")
@@ -246,7 +246,7 @@ def rebuild_version(con: Warehouse, period: str, version: int, target_home: Path
     if target_home.exists():
         shutil.rmtree(target_home)
     target_home.mkdir(parents=True)
-    warehouse = target_home / "warehouse.duckdb"
+    warehouse = target_home / settings.WAREHOUSE_FILE
     rebuilt = connect_warehouse(warehouse)
     try:
         restore_versions(rebuilt, recovery.register_records(con), wanted, archive_root=settings.archive_path(),
@@ -272,7 +272,7 @@ def rebuild_all(home: Path | None = None) -> RecoveryResult:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    warehouse = work / "warehouse.duckdb"
+    warehouse = work / settings.WAREHOUSE_FILE
     rebuilt = landing.connect(warehouse)
     try:
         archive = _Archive(register, archive_root)

@@ -101,15 +101,28 @@ def land_rows(con: Warehouse, feed_id: str, period: str, rows: Iterable[Mapping[
 # --- Dagster runs -------------------------------------------------------------------------
 @functools.cache
 def prepare_dbt_project() -> Path:
-    """Prepare the dbt manifest once per session with dagster-dbt, as `dagster dev` does, so the
-    tests load the dbt project as it is now, not as it was when the manifest was last prepared."""
+    """Prepare the dbt manifest with dagster-dbt, as `dagster dev` does, so the tests load the dbt
+    project as it is now, not as it was when the manifest was last prepared.
+
+    Once for all test workers: preparing rewrites target/manifest.json, which another worker's
+    pipeline may be reading at that moment. The first worker prepares and records what it prepared
+    (the project's files and dbt's version); a worker that finds the same record leaves the
+    manifest alone."""
+    from importlib import metadata
+
     from filelock import FileLock
 
+    from orchestration import dbt_reuse
     from orchestration.dbt import dbt_project
 
-    # Test workers running side by side (pytest-xdist) parse into the same target folder: one at a time.
-    with FileLock(str(dbt_project.project_dir / "target.prepare.lock")):
-        dbt_project.preparer.prepare(dbt_project)
+    folder = dbt_project.project_dir
+    prepared = folder / "target" / "prepared_for_tests.txt"
+    with FileLock(str(folder / "target.prepare.lock")):
+        fingerprint = dbt_reuse.project_fingerprint(folder, {"dbt-core": metadata.version("dbt-core")})
+        if not (dbt_project.manifest_path.exists() and prepared.exists()
+                and prepared.read_text(encoding="utf-8") == fingerprint):
+            dbt_project.preparer.prepare(dbt_project)
+            prepared.write_text(fingerprint, encoding="utf-8")
     return dbt_project.manifest_path
 
 

@@ -1,5 +1,6 @@
 """svcmon's dagster-dbt resource: the dbt version it gives dagster-dbt without asking the executable
-when that is this environment's dbt, and the executable's own answer otherwise."""
+when that is this environment's dbt (through `dbt_launcher`), and the executable's own answer
+otherwise."""
 
 from __future__ import annotations
 
@@ -7,14 +8,13 @@ import re
 import subprocess
 import sys
 
-from orchestration.dbt import DBT_EXECUTABLE, SvcmonDbtCliResource, dbt_project
+from orchestration.dbt import DBT_COMMAND, SvcmonDbtCliResource, dbt_project
 
 
-def test_the_dbt_beside_this_python_has_the_version_it_prints():
-    printed = subprocess.run([DBT_EXECUTABLE, "--version"], capture_output=True, text=True, check=True).stdout
+def test_the_launched_dbt_has_the_version_it_prints():
+    printed = subprocess.run([*DBT_COMMAND, "--version"], capture_output=True, text=True, check=True).stdout
     (core,) = re.findall(r"installed:\s*(\d+\.\d+\.\d+)", printed)[:1]
-    resource = SvcmonDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
-    assert str(resource._cli_version) == core
+    assert str(SvcmonDbtCliResource.launched()._cli_version) == core
 
 
 def test_another_dbt_executable_is_asked(tmp_path):
