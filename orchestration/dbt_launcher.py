@@ -19,6 +19,7 @@ FOLDER_ENV = "SVCMON_DBT_FOLDER"
 def main() -> None:
     folder = os.environ.get(FOLDER_ENV)
     if folder:
+        os.makedirs(folder, exist_ok=True)  # DuckDB creates the file, not its folder
         os.chdir(folder)
     from dbt.cli.main import cli
 

@@ -4,6 +4,7 @@ Pages are read back with poppler-utils (`pdfinfo`, `pdftotext`, `pdftoppm`)."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import shutil
@@ -182,7 +183,8 @@ def test_a_browser_that_dies_is_one_clear_error(tmp_path):
     with pdf.Printer() as printer:
         printer.print(_page(tmp_path, "first", 1), tmp_path / "first.pdf")
         for child in _chromium_children():
-            child.kill()
+            with contextlib.suppress(psutil.NoSuchProcess):  # a helper ends with the browser it served
+                child.kill()
         with pytest.raises(PublicationError) as failed:
             printer.print(_page(tmp_path, "second", 1), tmp_path / "second.pdf")
     assert "second.html" in str(failed.value) and not (tmp_path / "second.pdf").exists()
