@@ -668,7 +668,7 @@ def demo(
         if refusal:
             raise Refused(refusal)
         _clear_server_for_demo(force=force)
-        for part in ("warehouse.duckdb", "warehouse.duckdb.wal", "published.duckdb", "inbox", "archive",
+        for part in (settings.WAREHOUSE_FILE, f"{settings.WAREHOUSE_FILE}.wal", "published.duckdb", "inbox", "archive",
                      "reports", "published", "published_versions", "dagster", DEMO_RECORD):
             target = home / part
             if target.is_symlink() or target.is_file():  # the analysts' copy is a link to its version
