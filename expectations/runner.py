@@ -117,10 +117,11 @@ def gx_engine() -> GxEngine:
 # --- loading ---------------------------------------------------------------------------
 
 def current_vintages(con: Warehouse, feed_id: str) -> pd.DataFrame:
-    """The current vintage of every (period, scope) of the feed (landing's `raw.current_vintages`)."""
+    """The current vintage of every (period, scope) of the feed (landing's `raw.current_vintages`),
+    by period and scope: results and the quality report list files in this order on every run."""
     return con.execute(
         "SELECT feed_id, period, scope, file_sha256, vintage, received_at FROM raw.current_vintages "
-        "WHERE feed_id = ?",
+        "WHERE feed_id = ? ORDER BY period, scope, file_sha256",
         [feed_id],
     ).df()
 
