@@ -153,7 +153,7 @@ def test_march_leaves_the_unchanged_reference_and_staging_nodes_alone(months):
     assert "model.svcmon.stg_major_projects__projects" not in ran  # a view: the same SQL
     assert not any(u.startswith("test.svcmon.not_null_ref_") for u in ran)  # a seed's tests
     # ...but the view's tests read March's feeds, and run.
-    assert any(u.startswith("test.svcmon.not_null_stg_major_projects__projects_") for u in ran)
+    assert any(u.startswith("test.svcmon.not_null_columns_stg_major_projects__projects_") for u in ran)
     assert {"model.svcmon.fct_feed_completeness", "model.svcmon.dim_indicators"} <= ran  # as-of; a feed's table
 
     # The project was recorded by the first run's build (the complete one), not by March's.
