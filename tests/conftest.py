@@ -99,6 +99,10 @@ def land_rows(con: Warehouse, feed_id: str, period: str, rows: Iterable[Mapping[
 
 
 # --- Dagster runs -------------------------------------------------------------------------
+# The tests' record of the dbt project they prepared, in the package's target folder.
+PREPARED_STAMP = "prepared_for_tests.txt"
+
+
 @functools.cache
 def prepare_dbt_project() -> Path:
     """Prepare the dbt manifest with dagster-dbt, as `dagster dev` does, so the tests load the dbt
@@ -116,7 +120,7 @@ def prepare_dbt_project() -> Path:
     from orchestration.dbt import dbt_project
 
     folder = dbt_project.project_dir
-    prepared = folder / "target" / "prepared_for_tests.txt"
+    prepared = folder / "target" / PREPARED_STAMP
     with FileLock(str(folder / "target.prepare.lock")):
         fingerprint = dbt_reuse.project_fingerprint(folder, {"dbt-core": metadata.version("dbt-core")})
         if not (dbt_project.manifest_path.exists() and prepared.exists()

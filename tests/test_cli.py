@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestration.cli import app
-from tests.conftest import write_feed_file
+from tests.conftest import PREPARED_STAMP, write_feed_file
 
 runner = CliRunner()
 
@@ -133,25 +133,35 @@ def test_a_home_holding_only_what_the_demo_wrote_may_be_cleared(home):
 
 @pytest.mark.slow
 def test_first_use_after_a_plain_install_prepares_the_dbt_manifest(tmp_path):
+    from filelock import FileLock
+
     from orchestration.dbt import dbt_project
 
     target = dbt_project.manifest_path.parent
     kept = tmp_path / "kept_target"
-    if target.exists():
-        shutil.move(target, kept)  # as on a fresh clone: dbt_project/target is not in git
-    try:
-        # A new process loads the code location the way `svcmon run` / `svcmon demo` do.
-        loaded = subprocess.run(
-            [sys.executable, "-c", "from orchestration.runs import load_definitions; "
-             "print(load_definitions().resolve_job_def('build_job').name)"],
-            capture_output=True, text=True, cwd=tmp_path, check=False)
-        assert loaded.returncode == 0, loaded.stderr[-3000:]
-        assert loaded.stdout.split()[-1] == "build_job"
-        assert dbt_project.manifest_path.exists()
-    finally:
-        if not dbt_project.manifest_path.exists() and kept.exists():
-            shutil.rmtree(target, ignore_errors=True)
-            shutil.move(kept, target)
+    # Under the lock the other test workers prepare with (tests/conftest.py prepare_dbt_project).
+    with FileLock(str(dbt_project.project_dir / "target.prepare.lock")):
+        if target.exists():
+            shutil.move(target, kept)  # as on a fresh clone: dbt_project/target is not in git
+        try:
+            # A new process loads the code location the way `svcmon run` / `svcmon demo` do.
+            loaded = subprocess.run(
+                [sys.executable, "-c", "from orchestration.runs import load_definitions; "
+                 "print(load_definitions().resolve_job_def('build_job').name)"],
+                capture_output=True, text=True, cwd=tmp_path, check=False)
+            assert loaded.returncode == 0, loaded.stderr[-3000:]
+            assert loaded.stdout.split()[-1] == "build_job"
+            assert dbt_project.manifest_path.exists()
+        finally:
+            if not dbt_project.manifest_path.exists() and kept.exists():
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.move(kept, target)
+            elif (stamp := kept / PREPARED_STAMP).exists():
+                # The same project prepared again: the other workers need not prepare it once more,
+                # rewriting the manifest they read.
+                shutil.copy2(stamp, target / PREPARED_STAMP)
+
+
 BAD_PERIOD_MESSAGE = ("报告期应为 YYYY-MM（如 2024-06），收到 '2024-6' / "
                       "period must be YYYY-MM (e.g. 2024-06), got '2024-6'")
 

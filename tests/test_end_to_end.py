@@ -7,7 +7,15 @@ from __future__ import annotations
 import pytest
 
 from orchestration.dbt import DBT_PROJECT_DIR
-from tests.conftest import prepare_dbt_project, query, records, run_job, svcmon_home, write_feed_file
+from tests.conftest import (
+    PREPARED_STAMP,
+    prepare_dbt_project,
+    query,
+    records,
+    run_job,
+    svcmon_home,
+    write_feed_file,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -67,10 +75,12 @@ def _write_inbox(home) -> None:
     write_feed_file(inbox, "training_records", "培训台账202306.csv", TRAINING_JUNE)
 
 
-# What preparing the project (`dbt parse`) writes into the package's target: another test file
-# running beside this one prepares it afresh (tests/test_cli.py, first use after an install).
+# What preparing the project (`dbt parse`) writes into the package's target, and the tests' record
+# of it (tests/conftest.py): another test file running beside this one prepares it afresh
+# (tests/test_cli.py, first use after an install).
 PREPARED = frozenset({"target/manifest.json", "target/semantic_manifest.json", "target/partial_parse.msgpack",
-                      "target/perf_info.json", "target/dbt.log", "target/manifest.concurrent-update-lock"})
+                      "target/perf_info.json", "target/dbt.log", "target/manifest.concurrent-update-lock",
+                      f"target/{PREPARED_STAMP}"})
 
 
 def package_dbt_files() -> dict[str, tuple[int, int]]:
