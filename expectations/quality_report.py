@@ -400,18 +400,19 @@ def write_quality_index(con: Warehouse, out_dir: Path, gates: Mapping[str, GateR
     if con.table_exists("raw", "vintages"):
         periods |= {p for (p,) in con.execute("SELECT DISTINCT period FROM raw.vintages").fetchall()}
     entries = []
-    for period in sorted(periods, reverse=True):
-        gate = (gates or {}).get(period) or evaluate_gate(con, period)
-        entries.append({
-            "period": period,
-            "status": gate.status,
-            "status_zh": GATE_STATUS_ZH[gate.status],
-            "open": len(gate.open_check_ids),
-            "overridden": len(gate.overridden),
-            "warnings": len({r.check_id for r in acknowledgements.unacknowledged(con, gate.warnings)}),
-            "href": report_file_name(period),
-            "exists": (Path(out_dir) / report_file_name(period)).exists(),
-        })
+    with con.tables_found_stay():
+        for period in sorted(periods, reverse=True):
+            gate = (gates or {}).get(period) or evaluate_gate(con, period)
+            entries.append({
+                "period": period,
+                "status": gate.status,
+                "status_zh": GATE_STATUS_ZH[gate.status],
+                "open": len(gate.open_check_ids),
+                "overridden": len(gate.overridden),
+                "warnings": len({r.check_id for r in acknowledgements.unacknowledged(con, gate.warnings)}),
+                "href": report_file_name(period),
+                "exists": (Path(out_dir) / report_file_name(period)).exists(),
+            })
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "quality_index.html"

@@ -37,3 +37,33 @@ def test_catalogue_answers_match_information_schema(tmp_path):
         assert con.column_types("marts", "absent") == []
     finally:
         con.close()
+
+
+def test_tables_found_stay_asks_the_catalogue_once_per_found_table_and_always_for_a_missing_one(tmp_path):
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    asked: list[tuple[str, str]] = []
+    ask = con.execute
+
+    def counting(sql, params=None):
+        if sql == con.TABLE_EXISTS_SQL:
+            asked.append((params["schema"], params["table"]))
+        return ask(sql, params)
+
+    con.execute = counting
+    try:
+        ask("CREATE SCHEMA quality")
+        ask("CREATE TABLE quality.check_results (period VARCHAR)")
+        with con.tables_found_stay():
+            assert [con.table_exists("quality", "check_results") for _ in range(3)] == [True, True, True]
+            assert not con.table_exists("quality", "signoffs")
+            ask("CREATE TABLE quality.signoffs (period VARCHAR)")  # created within: found on the next ask
+            assert con.table_exists("quality", "signoffs") and con.table_exists("quality", "signoffs")
+            with con.tables_found_stay():  # a block inside keeps what the outer one found
+                assert con.table_exists("quality", "check_results")
+        # Three questions about check_results became one; signoffs asked while missing, then once.
+        assert asked == [("quality", "check_results"), ("quality", "signoffs"), ("quality", "signoffs")]
+        ask("DROP TABLE quality.signoffs")
+        assert not con.table_exists("quality", "signoffs")  # after the block every question is asked again
+        assert len(asked) == 4
+    finally:
+        con.close()
