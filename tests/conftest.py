@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 
 from ingest import landing
 from ingest.reader import ParsedFile
@@ -103,6 +104,13 @@ def land_rows(con: Warehouse, feed_id: str, period: str, rows: Iterable[Mapping[
 PREPARED_STAMP = "prepared_for_tests.txt"
 
 
+def prepare_lock() -> FileLock:
+    """The lock the test workers hold while they prepare (or move) the package's dbt target."""
+    from orchestration.dbt import dbt_project
+
+    return FileLock(str(dbt_project.project_dir / "target.prepare.lock"))
+
+
 @functools.cache
 def prepare_dbt_project() -> Path:
     """Prepare the dbt manifest with dagster-dbt, as `dagster dev` does, so the tests load the dbt
@@ -114,14 +122,12 @@ def prepare_dbt_project() -> Path:
     manifest alone."""
     from importlib import metadata
 
-    from filelock import FileLock
-
     from orchestration import dbt_reuse
     from orchestration.dbt import dbt_project
 
     folder = dbt_project.project_dir
     prepared = folder / "target" / PREPARED_STAMP
-    with FileLock(str(folder / "target.prepare.lock")):
+    with prepare_lock():
         fingerprint = dbt_reuse.project_fingerprint(folder, {"dbt-core": metadata.version("dbt-core")})
         if not (dbt_project.manifest_path.exists() and prepared.exists()
                 and prepared.read_text(encoding="utf-8") == fingerprint):

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestration.cli import app
-from tests.conftest import PREPARED_STAMP, write_feed_file
+from tests.conftest import PREPARED_STAMP, prepare_lock, write_feed_file
 
 runner = CliRunner()
 
@@ -133,14 +133,11 @@ def test_a_home_holding_only_what_the_demo_wrote_may_be_cleared(home):
 
 @pytest.mark.slow
 def test_first_use_after_a_plain_install_prepares_the_dbt_manifest(tmp_path):
-    from filelock import FileLock
-
     from orchestration.dbt import dbt_project
 
     target = dbt_project.manifest_path.parent
     kept = tmp_path / "kept_target"
-    # Under the lock the other test workers prepare with (tests/conftest.py prepare_dbt_project).
-    with FileLock(str(dbt_project.project_dir / "target.prepare.lock")):
+    with prepare_lock():  # the other test workers do not prepare meanwhile
         if target.exists():
             shutil.move(target, kept)  # as on a fresh clone: dbt_project/target is not in git
         try:
