@@ -16,7 +16,7 @@ import itertools
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -393,7 +393,7 @@ def _failing_periods(con: Warehouse, relation: str | None) -> dict[str, int] | N
 
 
 def record_dbt_results(con: Warehouse, run_results_json_path: Path | str, periods: list[str],
-                       run_id: str | None = None) -> list[CheckResult]:
+                       run_id: str | None = None, only: Collection[str] | None = None) -> list[CheckResult]:
     """Land dbt's test results (`target/run_results.json`) as model checks of the periods given.
 
     A failing test is charged to the periods of its failing rows: the tests of models with periods
@@ -403,7 +403,8 @@ def record_dbt_results(con: Warehouse, run_results_json_path: Path | str, period
     period given: everything the run built reads it. Severity comes from the test's node config in
     `manifest.json` beside the run results; without it, from the status (`warn` → warn, otherwise
     dbt's default `error`). Skipped tests did not run and are not recorded; unit tests are not data
-    checks.
+    checks. `only`: the unique ids to record, when the run results hold other nodes too (one dbt
+    invocation built the reference and staging models and the period marts).
     """
     periods = check_periods(periods)
     path = Path(run_results_json_path)
@@ -418,7 +419,7 @@ def record_dbt_results(con: Warehouse, run_results_json_path: Path | str, period
     for item in run_results.get("results", []):
         unique_id = item.get("unique_id", "")
         status = item.get("status")
-        if not unique_id.startswith("test.") or status == "skipped":
+        if not unique_id.startswith("test.") or status == "skipped" or (only is not None and unique_id not in only):
             continue
         node = nodes.get(unique_id, {})
         config = node.get("config", {})

@@ -164,19 +164,23 @@ def _run_environment(run_values: Mapping[str, str | None]) -> Iterator[None]:
 
 def dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, *args: str,
               vars: Mapping[str, Any] | None = None, raise_on_error: bool = True,
-              environment: Mapping[str, str] | None = None) -> DbtCliInvocation:
+              environment: Mapping[str, str] | None = None, own_selection: bool = False) -> DbtCliInvocation:
     """`dbt build` for an asset step against the home's warehouse, with `vars` and the deployment's
     own (`settings.deployment_dbt_vars`, read now), and `environment` over dbt's settings. Its target
     folder (run results, compiled SQL; one per asset, replaced at each run) and its logs live under
-    `$SVCMON_HOME/dbt`."""
+    `$SVCMON_HOME/dbt`.
+
+    dagster-dbt selects the step's own dbt nodes. With `own_selection`, `args` select the nodes
+    instead, and the caller turns dbt's events into the step's (`DbtCliInvocation.stream_raw_events`):
+    a step may then build nodes another step of the same run reports."""
     work = settings.dbt_path()
     target = work / "target" / context.op_execution_context.op.name
     _start_from_saved_parse(target)
     cli_vars, run_values = _split_vars(vars)
     var_args = ["--vars", json.dumps(cli_vars)] if cli_vars else []
     with _run_environment({**run_values, **(environment or {})}):
-        return dbt.cli(["build", "--log-path", str(work / "logs"), *var_args, *args], context=context,
-                       target_path=target, raise_on_error=raise_on_error)
+        return dbt.cli(["build", "--log-path", str(work / "logs"), *var_args, *args], target_path=target,
+                       context=None if own_selection else context, raise_on_error=raise_on_error)
 
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"

@@ -40,7 +40,8 @@ _NOT_PROJECT = {"target", "logs", "dbt_packages", ".user.yml", "target.prepare.l
 class Reuse:
     """What a run leaves alone: `kept` (unique ids of the models and seeds not rebuilt, each after
     those it reads: Dagster takes a multi-asset's outputs in that order), `excluded` (dbt --exclude
-    selectors for them, their tests and the unit tests)."""
+    selectors for them, their tests and the unit tests of the unpartitioned models; the period
+    marts' unit tests run with the marts)."""
 
     kept: tuple[str, ...]
     excluded: tuple[str, ...]
@@ -103,8 +104,24 @@ def plan(manifest: Mapping[str, Any]) -> Reuse:
         uid for uid, n in nodes.items() if n["resource_type"] == "test"
         and parents(uid) and all(p in unpartitioned for p in parents(uid))
         and not any(reads_feeds(p) or p in rebuilt for p in parents(uid)))
+    unit_tests = sorted(test["name"] for test in manifest.get("unit_tests", {}).values()
+                        if any(n["name"] == test.get("model") for n in unpartitioned.values()))
     return Reuse(kept=tuple(kept),
-                 excluded=(*(nodes[uid]["name"] for uid in [*kept, *tests_kept]), "resource_type:unit_test"))
+                 excluded=(*(nodes[uid]["name"] for uid in [*kept, *tests_kept]), *unit_tests))
+
+
+def period_mart_nodes(manifest: Mapping[str, Any]) -> frozenset[str]:
+    """The unique ids the monthly-partitioned step answers for: the period marts, every test that
+    reads one (its relationships to the dims included) and their unit tests. The same nodes the
+    step's own `dbt build --select tag:partitioned` runs."""
+    nodes = manifest["nodes"]
+    marts = {uid for uid, n in nodes.items()
+             if n["resource_type"] == "model" and PARTITIONED_TAG in n.get("config", {}).get("tags", [])}
+    names = {nodes[uid]["name"] for uid in marts}
+    tests = {uid for uid, n in nodes.items()
+             if n["resource_type"] == "test" and set(n.get("depends_on", {}).get("nodes", [])) & marts}
+    unit_tests = {uid for uid, test in manifest.get("unit_tests", {}).items() if test.get("model") in names}
+    return frozenset(marts | tests | unit_tests)
 
 
 def _upstream_first(unique_ids: list[str], parents) -> list[str]:

@@ -127,8 +127,9 @@ def execute_range(job_name: str, first: str, last: str, *, instance: DagsterInst
     the partitioned dbt models build in one invocation for the whole range. Unpartitioned
     assets in the job (landing, reference and staging models) run once in that run. `tags`
     adds the run's own (e.g. its as-of date)."""
-    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last,
-            PID_TAG: process_tag(), **(tags or {})}
+    from orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
+
+    tags = {PARTITION_RANGE_START_TAG: first, PARTITION_RANGE_END_TAG: last, PID_TAG: process_tag(), **(tags or {})}
     return load_definitions().resolve_job_def(job_name).execute_in_process(
         instance=instance, tags=tags, run_config=run_config(verbose=verbose), raise_on_error=False)
 

@@ -35,7 +35,10 @@ def _manifest() -> dict:
     ])
     macros = {"macro.svcmon.as_of_date": {"depends_on": {"macros": ["macro.svcmon.run_value"]}},
               "macro.svcmon.run_value": {"depends_on": {"macros": []}}}
-    return {"nodes": nodes, "macros": macros}
+    # A unit test of an unpartitioned model, one of the period mart.
+    unit_tests = {"unit_test.svcmon.dim_x.test_dim_x": {"name": "test_dim_x", "model": "dim_x"},
+                  "unit_test.svcmon.fct_p.test_fct_p": {"name": "test_fct_p", "model": "fct_p"}}
+    return {"nodes": nodes, "macros": macros, "unit_tests": unit_tests}
 
 
 def test_kept_are_the_seeds_static_dims_and_unchanged_views_with_their_static_tests():
@@ -45,9 +48,17 @@ def test_kept_are_the_seeds_static_dims_and_unchanged_views_with_their_static_te
     # Each after what it reads (Dagster takes the outputs in that order): the seed before its dim.
     assert reuse.kept == ("seed.svcmon.ref_x", "model.svcmon.dim_x", "model.svcmon.stg_a")
     # Tests of the seed and the seed's dim only: stg_a's tests read the feed and run; the partitioned
-    # mart's tests are the other step's.
-    assert reuse.excluded == ("ref_x", "dim_x", "stg_a", "not_null_dim_x", "not_null_ref_x",
-                              "resource_type:unit_test")
+    # mart's tests are the other step's. Unit tests have fixed inputs: the unpartitioned model's is
+    # left alone, the mart's runs with the mart.
+    assert reuse.excluded == ("ref_x", "dim_x", "stg_a", "not_null_dim_x", "not_null_ref_x", "test_dim_x")
+
+
+def test_the_period_marts_step_answers_for_the_marts_their_tests_and_unit_tests():
+    # fct_p, its not-null test, its relationship to dim_x (a test that reads a dim too) and its unit
+    # test; nothing of the unpartitioned models.
+    assert dbt_reuse.period_mart_nodes(_manifest()) == {
+        "model.svcmon.fct_p", "test.svcmon.not_null_fct_p", "test.svcmon.relationships_fct_p_dim_x",
+        "unit_test.svcmon.fct_p.test_fct_p"}
 
 
 def test_a_view_of_a_run_value_through_a_macro_chain_is_rebuilt():

@@ -113,7 +113,13 @@ def test_build_succeeds_and_backfill_runs_dbt_once(built):
     _home, build, _publish, _package = built
     assert build.success
     steps = [e.step_key for e in build.all_events if e.event_type_value == "STEP_START"]
-    assert sum("svcmon_dbt_period_marts" in s for s in steps) == 1  # 5 months, one dbt invocation
+    assert sum("svcmon_dbt_period_marts" in s for s in steps) == 1  # 5 months, one step
+    # The period marts' step reports what the build's one dbt invocation did: each mart, each month.
+    marts = {(e.asset_key.path[-1], e.partition) for e in build.get_asset_materialization_events()
+             if e.step_key == "svcmon_dbt_period_marts"}
+    assert {(name, period) for name, period in marts if name == "fct_indicator_progress"} == {
+        ("fct_indicator_progress", period) for period in PERIODS}
+    assert len(marts) == 10 * len(PERIODS)  # the ten period marts
 
 
 def test_ytd_becomes_monthly(built):
@@ -209,5 +215,7 @@ def test_landing_is_one_unpartitioned_step_that_says_what_it_landed(built):
 def test_runs_leave_dbt_output_in_the_home_not_the_package(built):
     home, _build, _publish, package_before = built
     assert package_dbt_files() == package_before
-    assert (home / "dbt" / "target" / "svcmon_dbt_period_marts" / "run_results.json").exists()
+    # One dbt invocation per build run, in its first dbt step's folder (issue 12).
+    assert (home / "dbt" / "target" / "svcmon_dbt_reference_and_staging" / "run_results.json").exists()
+    assert not (home / "dbt" / "target" / "svcmon_dbt_period_marts").exists()
     assert (home / "dbt" / "logs" / "dbt.log").exists()

@@ -130,17 +130,18 @@ def test_a_month_after_another_range_keeps_dbt_partial_parsing(months):
     command starts from the prepared parse (issue 12)."""
     home, _before = months
     invocations = _partial_parse_refusals(home)
-    # Each run invokes dbt twice (reference and staging, then the period marts): four in all. None
+    # Each run invokes dbt once: its first dbt step builds the period marts too (issue 12). Neither
     # parses the whole project, not even the new home's first: it starts from the package's prepared
     # parse, whose profile is every DuckDB home's (dbt runs in the warehouse's folder and the profile
-    # names the file alone); the period marts start from its parse, and March's two from the first run's.
-    assert invocations == [[], [], [], []]
+    # names the file alone); March's starts from the first run's.
+    assert invocations == [[], []]
 
 
 def test_march_leaves_the_unchanged_reference_and_staging_nodes_alone(months):
     """The second run has the project of the first's complete build: dbt rebuilds only the tables
     built from feeds and what compiles in the as-of date, and runs every test of a node that reads
-    feeds; seeds, the dims of seeds, views and unit tests stay as the first run left them (issue 12)."""
+    feeds; seeds, the dims of seeds, views and the unit tests of these models stay as the first run
+    left them (issue 12). The same invocation builds and tests March's period marts, their unit test too."""
     import json
 
     home, _before = months
@@ -148,7 +149,10 @@ def test_march_leaves_the_unchanged_reference_and_staging_nodes_alone(months):
                          .read_text(encoding="utf-8"))["results"]
     ran = {r["unique_id"] for r in results}
     assert all(r["status"] in ("pass", "success") for r in results)
-    assert not {u for u in ran if u.startswith(("seed.", "unit_test."))}
+    assert not {u for u in ran if u.startswith("seed.")}
+    assert {u for u in ran if u.startswith("unit_test.")} == {
+        "unit_test.svcmon.fct_supervision_items.supervision_state_at_period_end"}  # a period mart's
+    assert {"model.svcmon.fct_indicator_progress", "model.svcmon.fct_supervision_items"} <= ran
     assert "model.svcmon.dim_departments" not in ran  # from a seed only
     assert "model.svcmon.stg_major_projects__projects" not in ran  # a view: the same SQL
     assert not any(u.startswith("test.svcmon.not_null_ref_") for u in ran)  # a seed's tests
