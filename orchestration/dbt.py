@@ -298,7 +298,7 @@ def run_as_of(context: AssetExecutionContext) -> dt.date:
     tag = context.run.tags.get(AS_OF_TAG)
     if tag:
         return dt.date.fromisoformat(tag)
-    record = context.instance.get_run_record_by_id(context.run_id)
+    record = context.instance.get_run_record_by_id(context.run.run_id)
     created = record.create_timestamp if record is not None else dt.datetime.now(dt.UTC)
     return created.astimezone(clock.timezone()).date()  # today in the deployment's zone
 
