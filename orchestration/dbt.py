@@ -162,6 +162,11 @@ def _run_environment(run_values: Mapping[str, str | None]) -> Iterator[None]:
         yield
 
 
+def step_target(context: AssetExecutionContext) -> Path:
+    """The dbt target folder of an asset step (run results, compiled SQL; replaced at each run)."""
+    return settings.dbt_path() / "target" / context.op_execution_context.op.name
+
+
 def dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, *args: str,
               vars: Mapping[str, Any] | None = None, raise_on_error: bool = True,
               environment: Mapping[str, str] | None = None, own_selection: bool = False) -> DbtCliInvocation:
@@ -174,7 +179,7 @@ def dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, *args: str,
     instead, and the caller turns dbt's events into the step's (`DbtCliInvocation.stream_raw_events`):
     a step may then build nodes another step of the same run reports."""
     work = settings.dbt_path()
-    target = work / "target" / context.op_execution_context.op.name
+    target = step_target(context)
     _start_from_saved_parse(target)
     cli_vars, run_values = _split_vars(vars)
     var_args = ["--vars", json.dumps(cli_vars)] if cli_vars else []

@@ -18,7 +18,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.core.dbt_cli_event import DbtCliEventMessage
 
 from expectations import runner
-from ingest import faults, settings
+from ingest import faults
 from orchestration import dbt_reuse
 from orchestration.dbt import (
     PARTITIONED_SELECTOR,
@@ -28,6 +28,7 @@ from orchestration.dbt import (
     dbt_vars,
     project_fingerprint,
     run_as_of,
+    step_target,
 )
 from orchestration.partitions import (
     PARTITION_RANGE_END_TAG,
@@ -144,8 +145,7 @@ def _build_with_period_marts(context: AssetExecutionContext, dbt: DbtCliResource
     its parse check and its manifest write, ~5 s, paid once per run). The marts' events wait for
     their own step (`_built_ahead`); a failure among them is that step's, not this one's."""
     period_nodes = dbt_reuse.period_mart_nodes(manifest)
-    target = settings.dbt_path() / "target" / context.op_execution_context.op.name
-    (target / "run_results.json").unlink(missing_ok=True)  # nothing of an earlier invocation is read as this one's
+    (step_target(context) / "run_results.json").unlink(missing_ok=True)  # nothing of an earlier invocation is read as this one's
     if reuse is None:
         invocation = dbt_build(dbt, context, "--select", "fqn:*", vars=dbt_vars(run_as_of(context), first, last),
                                raise_on_error=False, own_selection=True)
