@@ -7,6 +7,7 @@ absolute seconds move with its load, the ratio much less). One command per row:
     python benchmarks/bench_speed.py revision   # one department's file revised          goal <= 0.5x
     python benchmarks/bench_speed.py growth     # 12, 24, 36, 60 months (as of 2028-02)  goal 60/24 <= 1.6
     python benchmarks/bench_speed.py scale      # 125x enterprises (~60,000 a month)      goal <= 5 min, 4 GiB
+    python benchmarks/bench_speed.py floor      # where a bare dbt build's time goes (no goal)
 
 What a row needs first (a demo, feeds) is set up untimed. Rows named in one command share one
 temporary home: `month` and `revision` after `demo` start from the demo it just ran (the revision
@@ -18,6 +19,7 @@ markdown line for benchmarks/README.md.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -46,13 +48,13 @@ def svcmon(*args: str) -> float:
     return seconds
 
 
-def bare_dbt_build(work: Path) -> float:
-    """The peer: `dbt build --quiet` of the same project on the warehouse of this home."""
+def bare_dbt_build(work: Path, warehouse: Path | None = None) -> float:
+    """The peer: `dbt build --quiet` of the same project on the warehouse of this home (or `warehouse`)."""
     from ingest import settings
     from orchestration.dbt import run_dbt_process
 
     started = time.perf_counter()
-    done = run_dbt_process(settings.warehouse_url(), "build", "--quiet", work=work)
+    done = run_dbt_process(warehouse or settings.warehouse_url(), "build", "--quiet", work=work)
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 1):  # 1: a test failed, the build itself ran
         sys.exit(f"dbt build exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
@@ -223,8 +225,37 @@ def scale_row(tmp: Path) -> list[str]:
             f"{SCALE_MEMORY_GIB:.0f} GiB | ≤ 5 min, ≤ 4 GiB |"]
 
 
+def floor_row(tmp: Path) -> list[str]:
+    """Where the peer's time goes: the same bare build on an empty warehouse (landing's raw tables,
+    no rows) and on the 24 demo months; and for the demo build's data tests, the warehouse's own time
+    (each test's compiled SQL run again on the finished warehouse) against the time dbt gave them."""
+    import duckdb
+
+    from ingest import landing, settings
+
+    empty = tmp / "empty" / "warehouse.duckdb"
+    empty.parent.mkdir()
+    landing.connect(empty).close()
+    on_empty = bare_dbt_build(tmp / "floor_empty", empty)
+    _demo_first(tmp)
+    on_demo = bare_dbt_build(tmp / "floor_demo")
+    results = json.loads((tmp / "floor_demo" / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
+    tests = [r for r in results if r["unique_id"].startswith("test.") and r.get("compiled_code")]
+    con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
+    started = time.perf_counter()
+    for test in tests:
+        con.execute(test["compiled_code"]).fetchall()
+    engine = time.perf_counter() - started
+    con.close()
+    in_dbt = sum(r["execution_time"] for r in tests)
+    return [row(f"floor: bare `dbt build --quiet`, {len(results)} nodes, on an empty warehouse (svcmon column: "
+                "empty; peer: 24 demo months)", on_empty, on_demo, "—"),
+            row(f"floor: the {len(tests)} data tests of that build on 24 months, DuckDB's own time (svcmon column) "
+                "against dbt's node time (peer column)", engine, in_dbt, "—")]
+
+
 ROWS = {"demo": demo_row, "month": month_row, "revision": revision_row, "growth": growth_row,
-        "scale": scale_row}
+        "scale": scale_row, "floor": floor_row}
 
 
 def main() -> None:
