@@ -229,9 +229,8 @@ def floor_row(tmp: Path) -> list[str]:
     """Where the peer's time goes: the same bare build on an empty warehouse (landing's raw tables,
     no rows) and on the 24 demo months; and for the demo build's data tests, the warehouse's own time
     (each test's compiled SQL run again on the finished warehouse) against the time dbt gave them."""
-    import duckdb
-
-    from ingest import landing, settings
+    from ingest import landing
+    from ingest.warehouse import connect
 
     empty = tmp / "empty" / "warehouse.duckdb"
     empty.parent.mkdir()
@@ -241,7 +240,7 @@ def floor_row(tmp: Path) -> list[str]:
     on_demo = bare_dbt_build(tmp / "floor_demo")
     results = json.loads((tmp / "floor_demo" / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
     tests = [r for r in results if r["unique_id"].startswith("test.") and r.get("compiled_code")]
-    con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
+    con = connect(read_only=True)  # the home's warehouse, as the peer built it
     started = time.perf_counter()
     for test in tests:
         con.execute(test["compiled_code"]).fetchall()
