@@ -340,6 +340,9 @@ def _build_and_publish(out: Out, stages: Stages, periods: list[str], *, as_of: d
     todo = [p for p in periods if p not in outcomes]
     if not todo:
         return outcomes
+    from orchestration.dbt_launcher import start_warm_dbt
+
+    start_warm_dbt()  # dbt imports itself on the other core while this process opens the run
     instance = runs.instance()
     _import_meanwhile("great_expectations")  # the checks after the build need it
     stages.start("dbt", "dbt 模型 / dbt models", total=_dbt_node_count())

@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from functools import cached_property
@@ -34,7 +33,7 @@ from ingest import clock, database, settings
 from ingest.warehouse import connect as connect_warehouse
 from ingest.warehouse import is_postgres_url
 from orchestration import dbt_reuse
-from orchestration.dbt_launcher import FOLDER_ENV
+from orchestration.dbt_launcher import DBT_COMMAND, FOLDER_ENV, WARM_ENV, take_warm_dbt
 
 if TYPE_CHECKING:
     from dagster import AssetExecutionContext
@@ -42,10 +41,6 @@ if TYPE_CHECKING:
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 PARTITIONED_SELECTOR = f"tag:{dbt_reuse.PARTITIONED_TAG}"
-# How svcmon starts dbt, from the assets and everywhere else: the dbt of this Python's environment
-# (a virtualenv's runs work without it being activated), through `dbt_launcher`, which first enters
-# the DuckDB warehouse's folder.
-DBT_COMMAND = (sys.executable, "-m", "orchestration.dbt_launcher")
 
 
 def _apply(environment: MutableMapping[str, str], values: Mapping[str, str | None]) -> None:
@@ -158,7 +153,7 @@ def _run_environment(run_values: Mapping[str, str | None]) -> Iterator[None]:
     run ('cautious'): a test must never run before the model it tests is built.
     """
     with _environment({**dbt_environment(_prepared(settings.warehouse_url())), **_log_settings(),
-                       "DBT_INDIRECT_SELECTION": "cautious", **run_values}):
+                       "DBT_INDIRECT_SELECTION": "cautious", WARM_ENV: take_warm_dbt(), **run_values}):
         yield
 
 
@@ -240,7 +235,7 @@ def run_dbt_process(warehouse: Path | str, *args: str, work: Path, vars: Mapping
         cli += ["--vars", json.dumps(cli_vars)]
     process_env = {**os.environ, **dbt_environment(_prepared(str(warehouse))), **_log_settings(),
                    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})}
-    _apply(process_env, run_values)
+    _apply(process_env, {**run_values, WARM_ENV: take_warm_dbt()})
     return subprocess.run(cli, env=process_env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR, check=False)
 
 
