@@ -27,6 +27,7 @@ from ingest import landing, recovery, settings
 from ingest.warehouse import Warehouse, is_postgres_url
 from ingest.warehouse import connect as connect_warehouse
 from orchestration.dbt import run_dbt_process
+from orchestration.dbt_launcher import start_warm_dbt
 from publish import publication
 from publish.contract import PUBLISHED_DIMS, PUBLISHED_MARTS, VERSION_COLUMN
 from publish.publication import history_table
@@ -136,6 +137,7 @@ def _groups(archive: _Archive, versions: list[dict]) -> list[tuple[dict, list[di
 
 def _build(archive: _Archive, scopes: dict, as_of, work: Path) -> Path:
     """A scratch warehouse holding exactly these files, built by dbt with the recorded as-of date."""
+    start_warm_dbt()  # dbt imports itself on the other core while the files land
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
