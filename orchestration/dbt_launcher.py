@@ -116,6 +116,7 @@ def _through_warm(path: str, args: list[str]) -> int | None:
 # --- the warm dbt ------------------------------------------------------------------------------------
 
 def _receive(connection: socket.socket) -> tuple[dict, list[int]]:
+    """The launcher's request (arguments, environment, folder) and its standard streams' descriptors."""
     header, fds, _flags, _address = socket.recv_fds(connection, 8, 3)
     size = int.from_bytes(header, "big")
     body = b""
@@ -186,7 +187,8 @@ def start_warm_dbt() -> None:
         listener.bind(str(path))
         listener.listen(1)
         process = subprocess.Popen([*DBT_COMMAND, WARM_FLAG, str(listener.fileno()), str(os.getpid())],
-                                   pass_fds=(listener.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   pass_fds=(listener.fileno(),), stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         shutil.rmtree(folder, ignore_errors=True)
         return  # dbt starts cold, as without a warm start
