@@ -179,17 +179,39 @@ def mask_text(value: Any, personal_values: frozenset[str] = frozenset()) -> Any:
         return value
     text = _ID_NUMBER.sub(lambda m: mask_personal(m.group()), value)
     text = _PHONE.sub(lambda m: mask_personal(m.group()), text)
-    for personal in _longest_first(personal_values):
-        if personal in text:
-            text = text.replace(personal, mask_personal(personal))
+    if personal_values:
+        for personal in _PersonalValues.of(personal_values).found_in(text):
+            if personal in text:
+                text = text.replace(personal, mask_personal(personal))
     return text
 
 
-@functools.lru_cache(maxsize=16)
-def _longest_first(personal_values: frozenset[str]) -> tuple[str, ...]:
-    """The values to mask, longest first (a name inside a longer one is masked with it); one sort
-    for all the cells of a feed's samples, not one per cell."""
-    return tuple(sorted((v for v in personal_values if v), key=len, reverse=True))
+class _PersonalValues:
+    """The values to mask, indexed by their first two characters: a cell costs what its own text
+    does, not what the run's thousands of names do (each sample of a run is masked against the
+    names of all the run's months; a scan of them per cell grew with the square of the months).
+
+    `found_in` gives the values in the text, longest first (a name inside a longer one is masked
+    with it). Masking keeps only a value's first characters (and last two) beside its `*`s, so a
+    value without `*` that is in the text after another was masked was in it before."""
+
+    def __init__(self, values: frozenset[str]) -> None:
+        ordered = sorted((v for v in values if v), key=len, reverse=True)
+        self._rank = {v: i for i, v in enumerate(ordered)}
+        self._by_prefix: dict[str, list[str]] = {}
+        for value in ordered:
+            self._by_prefix.setdefault(value[:2], []).append(value)
+        self._starred = [v for v in ordered if "*" in v]
+
+    @staticmethod
+    @functools.lru_cache(maxsize=16)
+    def of(values: frozenset[str]) -> _PersonalValues:  # one index for all the cells of a feed's samples
+        return _PersonalValues(values)
+
+    def found_in(self, text: str) -> list[str]:
+        found = {v for i in range(len(text)) for prefix in (text[i], text[i:i + 2])
+                 for v in self._by_prefix.get(prefix, ()) if text.startswith(v, i)}
+        return sorted(found.union(self._starred), key=self._rank.__getitem__)
 
 
 def _sample(row: dict[str, Any], show: tuple[str, ...], personal: frozenset[str] = frozenset(),
