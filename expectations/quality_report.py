@@ -12,6 +12,7 @@ in `expectations/templates/`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -362,6 +363,7 @@ def _summarised(acks: list[acknowledgements.Acknowledgement]) -> list[acknowledg
     return list(seen.values())
 
 
+@functools.cache  # one environment: its templates are compiled once, not once per period
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),

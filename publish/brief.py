@@ -6,6 +6,7 @@ rows and returns the figures it used, so a test can hold every sentence to the p
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -323,6 +324,7 @@ def _light_style(light) -> str:
     return f"background:{colour}" if colour else ""
 
 
+@functools.cache  # one environment: its templates are compiled once, not once per period
 def jinja_env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),

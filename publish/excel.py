@@ -46,6 +46,8 @@ DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 
 def text_width(text: str) -> int:
     """Width of one line in Excel column units: East Asian wide characters count 2."""
+    if text.isascii():  # numbers and codes, most cells: no wide character among them
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
