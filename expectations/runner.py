@@ -34,6 +34,7 @@ from expectations.checks import (
 )
 from expectations.completeness import completeness_rows
 from expectations.store import (
+    MAX_SAMPLE_ROWS,
     CheckResult,
     ensure_quality_schema,
     insert_results,
@@ -292,9 +293,11 @@ def _feed_results(con: Warehouse, feed: Feed, periods: list[str], history_of: Ca
             for sha, period in batch_files.itertuples(index=False):
                 records = [] if (rows := by_file.get(sha)) is None else rows.to_dict("records")
                 identities = [_row_identity(feed, r, check.show) for r in records]
+                # Every failing row is keyed (acknowledgements match them); only the rows kept as
+                # samples are masked.
                 samples = [{**_sample(r, check.show, personal, personal_values), "_key": key, "_value": value}
-                           for r, (key, value) in zip(records, identities, strict=True)]
-                result = make(period=period, target=check.target, check=check, failing=len(samples),
+                           for r, (key, value) in zip(records[:MAX_SAMPLE_ROWS], identities, strict=False)]
+                result = make(period=period, target=check.target, check=check, failing=len(records),
                               samples=samples, file_sha256=sha, source="gx")
                 result.failing_keys = identities
                 by_check[check.check_id][sha] = result
