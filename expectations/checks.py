@@ -165,10 +165,12 @@ def _balance(level: Literal["section", "total"], column: str) -> Callable[[FeedF
                 parents = given[given["_level"] == "total"]
                 children = given[given["_level"] == "section"]
                 child_parent = pd.Series("total", index=children.index)
+            # One split of the file's children, not a filter of all of them per parent.
+            kids_of = {code: kids for code, kids in children.groupby(child_parent, sort=False)}
             for index, parent in parents.iterrows():
                 parent_code = parent["industry_code"] if level == "section" else "total"
-                kids = children[child_parent == parent_code]
-                if kids.empty:  # only one side given: nothing to balance
+                kids = kids_of.get(parent_code)
+                if kids is None or kids.empty:  # only one side given: nothing to balance
                     continue
                 total = float(kids[column].sum())
                 value = float(parent[column])
