@@ -70,6 +70,7 @@ class AcknowledgementState:
     failing: int
     acknowledged: int
     by: list[Acknowledgement]
+    keys: frozenset[tuple[str, str]] = frozenset()  # (row_key, value_hash) of the rows acknowledged
 
     @property
     def fully(self) -> bool:
@@ -109,11 +110,24 @@ def record_failures(con: Warehouse, results: Iterable[CheckResult]) -> None:
 
 def failing_rows(con: Warehouse, result: CheckResult) -> list[tuple[str, str]]:
     """(row_key, value_hash) of the failing rows of one stored result."""
+    return failing_rows_of(con, [result])[id(result)]
+
+
+def failing_rows_of(con: Warehouse, results: Sequence[CheckResult]) -> dict[int, list[tuple[str, str]]]:
+    """id(result) -> (row_key, value_hash) of its failing rows, by row key, for stored results; one
+    query for all of them (the failures table holds every run's rows: a query per result read it
+    again for each, and a period's report asks for dozens)."""
+    if not results:
+        return {}
     ensure_tables(con)
-    return [tuple(r) for r in con.execute(
-        "SELECT row_key, value_hash FROM quality.check_failures WHERE run_id = ? AND check_id = ? AND period = ? "
-        "AND coalesce(file_sha256, '') = ? ORDER BY row_key",
-        [result.run_id, result.check_id, result.period, result.file_sha256 or ""]).fetchall()]
+    runs, periods = sorted({r.run_id for r in results}), sorted({r.period for r in results})
+    found: dict[tuple[str, str, str, str], list[tuple[str, str]]] = {}
+    for run_id, check_id, period, sha, key, value in con.execute(
+            "SELECT run_id, check_id, period, coalesce(file_sha256, ''), row_key, value_hash "
+            f"FROM quality.check_failures WHERE run_id IN ({', '.join('?' for _ in runs)}) "
+            f"AND period IN ({', '.join('?' for _ in periods)}) ORDER BY row_key", [*runs, *periods]).fetchall():
+        found.setdefault((run_id, check_id, period, sha), []).append((key, value))
+    return {id(r): found.get((r.run_id, r.check_id, r.period, r.file_sha256 or ""), []) for r in results}
 
 
 def list_acknowledgements(con: Warehouse) -> list[Acknowledgement]:
@@ -144,13 +158,15 @@ def _acknowledged(con: Warehouse, check_ids: Iterable[str]) -> dict[tuple[str, s
 def states(con: Warehouse, results: Sequence[CheckResult]) -> dict[int, AcknowledgementState]:
     """id(result) -> its acknowledgement state, for failed results on feed rows."""
     acknowledged = _acknowledged(con, [r.check_id for r in results])
+    judged = [r for r in results if r.failed and r.file_sha256 is not None]
+    rows_of = failing_rows_of(con, judged)
     out: dict[int, AcknowledgementState] = {}
-    for result in results:
-        if not result.failed or result.file_sha256 is None:
-            continue
-        rows = failing_rows(con, result)
-        hits = [acknowledged[(result.check_id, k, v)] for k, v in rows if (result.check_id, k, v) in acknowledged]
-        out[id(result)] = AcknowledgementState(failing=len(rows), acknowledged=len(hits), by=_distinct(hits))
+    for result in judged:
+        rows = rows_of[id(result)]
+        hit = [(k, v) for k, v in rows if (result.check_id, k, v) in acknowledged]
+        out[id(result)] = AcknowledgementState(
+            failing=len(rows), acknowledged=len(hit), by=_distinct([acknowledged[(result.check_id, *kv)] for kv in hit]),
+            keys=frozenset(hit))
     return out
 
 

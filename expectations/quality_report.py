@@ -330,7 +330,7 @@ def report_data(con: Warehouse, period: str, gate: GateResult | None = None) -> 
     ran = period_results(con, period)
     states = acknowledgements.states(con, [*gate.warnings, *ran])
     warning_views = [_check_view(r, overridden, files, states.get(id(r)),
-                                 acknowledgements.acknowledged_samples(con, r) if id(r) in states else frozenset())
+                                 states[id(r)].keys if id(r) in states else frozenset())
                      for r in sorted(gate.warnings, key=_reading_order)]
     period_acks = [a for a in acknowledgements.list_acknowledgements(con)
                    if a.check_id in {r.check_id for r in gate.warnings}]
