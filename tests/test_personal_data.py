@@ -54,8 +54,9 @@ def test_names_of_the_personal_columns_are_masked_where_else_they_appear():
 
 
 def test_a_name_inside_a_longer_one_is_masked_with_it_among_many_names():
-    # Worked by hand: 欧阳张三 (the longest) first → 欧***, and 张三 is gone with it; 李四 → 李*,
-    # 王五六 → 王**. Eight thousand other names share the surnames and change nothing.
+    # Worked by hand: 欧阳张三 (the longest) first → 欧***, and the 张三 inside it goes with it;
+    # 王五六 → 王**, the other 张三 → 张*, 李四 → 李*. Eight thousand other names share the
+    # surnames and change nothing.
     others = {f"{surname}{chr(0x4E00 + i)}{chr(0x4E80 + i)}" for surname in "张李王赵" for i in range(2000)}
     names = frozenset({"张三", "欧阳张三", "李四", "王五六", *others})
     assert mask_text("欧阳张三与李四、王五六同组，张三另有", names) == "欧***与李*、王**同组，张*另有"
