@@ -172,8 +172,8 @@ def states(con: Warehouse, results: Sequence[CheckResult]) -> dict[int, Acknowle
 
 def acknowledged_samples(con: Warehouse, result: CheckResult) -> set[tuple[str, str]]:
     """(row_key, value_hash) of the result's failing rows that are acknowledged."""
-    acknowledged = _acknowledged(con, [result.check_id])
-    return {(k, v) for k, v in failing_rows(con, result) if (result.check_id, k, v) in acknowledged}
+    state = states(con, [result]).get(id(result))
+    return set(state.keys) if state else set()
 
 
 def _distinct(acks: list[Acknowledgement]) -> list[Acknowledgement]:
