@@ -170,7 +170,7 @@ def _balance(level: Literal["section", "total"], column: str) -> Callable[[FeedF
             for index, parent in parents.iterrows():
                 parent_code = parent["industry_code"] if level == "section" else "total"
                 kids = kids_of.get(parent_code)
-                if kids is None or kids.empty:  # only one side given: nothing to balance
+                if kids is None:  # only one side given: nothing to balance
                     continue
                 total = float(kids[column].sum())
                 value = float(parent[column])

@@ -296,7 +296,7 @@ def _feed_results(con: Warehouse, feed: Feed, periods: list[str], history_of: Ca
                 # Every failing row is keyed (acknowledgements match them); only the rows kept as
                 # samples are masked.
                 samples = [{**_sample(r, check.show, personal, personal_values), "_key": key, "_value": value}
-                           for r, (key, value) in zip(records[:MAX_SAMPLE_ROWS], identities, strict=False)]
+                           for r, (key, value) in zip(records[:MAX_SAMPLE_ROWS], identities[:MAX_SAMPLE_ROWS], strict=True)]
                 result = make(period=period, target=check.target, check=check, failing=len(records),
                               samples=samples, file_sha256=sha, source="gx")
                 result.failing_keys = identities
