@@ -48,13 +48,22 @@ def svcmon(*args: str) -> float:
     return seconds
 
 
+# dbt's own command (`dbt` runs `dbt.cli.main:cli` and Python's exit), entered in the warehouse's folder
+# as svcmon's launcher does; the launcher itself also skips the interpreter's teardown, the peer must not.
+BARE_DBT = (sys.executable, "-c", "import os, sys; os.chdir(os.environ.get('SVCMON_DBT_FOLDER', '.')); sys.argv[0] = 'dbt'; "
+            "from dbt.cli.main import cli; cli()")
+
+
 def bare_dbt_build(work: Path, warehouse: Path | None = None) -> float:
     """The peer: `dbt build --quiet` of the same project on the warehouse of this home (or `warehouse`)."""
+    from unittest import mock
+
     from ingest import settings
     from orchestration.dbt import run_dbt_process
 
     started = time.perf_counter()
-    done = run_dbt_process(warehouse or settings.warehouse_url(), "build", "--quiet", work=work)
+    with mock.patch("orchestration.dbt.DBT_COMMAND", BARE_DBT):
+        done = run_dbt_process(warehouse or settings.warehouse_url(), "build", "--quiet", work=work)
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 1):  # 1: a test failed, the build itself ran
         sys.exit(f"dbt build exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")

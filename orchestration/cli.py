@@ -1028,5 +1028,19 @@ def db_init() -> None:
         out.line(f"已初始化 initialised: {settings.warehouse_path()} (DuckDB: no roles)")
 
 
+def main() -> None:
+    """`svcmon`: the command, then Python's exit less the interpreter's teardown
+    (`orchestration/process_exit.py`). An unexpected error leaves through Python's own exit, with
+    its traceback."""
+    from orchestration.process_exit import exit_code, exit_without_teardown
+
+    try:
+        app()
+        code = 0
+    except SystemExit as ended:
+        code = exit_code(ended)
+    exit_without_teardown(code)
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -5,7 +5,8 @@ name alone (`orchestration.dbt.dbt_environment`), read from the folder dbt runs 
 renders the same profile. dbt parses the whole project again whenever the profile differs from the
 one of the parse it starts from (~5 s); with one profile for all homes, a new home's first dbt
 command starts from the package's prepared parse instead. Run as `python -m orchestration.dbt_launcher
-<dbt arguments>`; it imports nothing of svcmon but this module.
+<dbt arguments>`; it imports nothing of svcmon but this module and `process_exit`, and it ends
+without the interpreter's teardown, like the CLI.
 
 A warm start. Importing dbt takes ~2 s of a core before dbt does anything, while the CLI that asks
 for the build is still importing Dagster on the other core. `start_warm_dbt` starts this module
@@ -29,6 +30,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from orchestration.process_exit import exit_code, exit_without_teardown
+
 # How svcmon starts dbt, from the assets and everywhere else: the dbt of this Python's environment
 # (a virtualenv's runs work without it being activated), through this module, which first enters
 # the DuckDB warehouse's folder.
@@ -51,11 +54,7 @@ def run_dbt(args: list[str]) -> int:
     try:
         cli()
     except SystemExit as ended:
-        code = ended.code
-        if code is None or isinstance(code, int):
-            return code or 0
-        print(code, file=sys.stderr)
-        return 1
+        return exit_code(ended)
     return 0
 
 
@@ -220,13 +219,13 @@ def main() -> None:
     args = sys.argv[1:]
     if args[:1] == [WARM_FLAG]:
         _serve(int(args[1]), int(args[2]))
-        return
+        exit_without_teardown(0)  # its command's exit code went to the launcher
     warm = os.environ.pop(WARM_ENV, None)
     if warm:
         code = _through_warm(warm, args)
         if code is not None:
             sys.exit(code)
-    sys.exit(run_dbt(args))
+    exit_without_teardown(run_dbt(args))
 
 
 if __name__ == "__main__":

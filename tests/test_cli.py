@@ -241,3 +241,6 @@ def test_kill_9_during_dbt_then_the_rerun_finishes_and_a_blocked_month_is_one_li
     finally:
         del os.environ["DAGSTER_HOME"]
     assert DagsterRunStatus.STARTED.value not in statuses and DagsterRunStatus.FAILURE.value in statuses
+    # The CLI ends without the interpreter's teardown, yet closes Dagster's SQLite files: their
+    # write-ahead logs (the killed run's among them) are folded back in.
+    assert not list((home / "dagster").rglob("*-wal"))
