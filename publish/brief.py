@@ -7,6 +7,7 @@ rows and returns the figures it used, so a test can hold every sentence to the p
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -370,6 +371,12 @@ def grouped_indicators(indicators: list[dict]) -> list[tuple[str, list[dict]]]:
 
 def render_brief_html(con: Warehouse, period: str, version: int | None = None) -> str:
     data = load_published(con, period, version)
+    return _brief_html(con, data, masthead(con, data.record))
+
+
+def _brief_html(con: Warehouse, data: PublishedPeriod, head: Masthead) -> str:
+    """The brief's HTML from rows already read: `write_brief` reads them once for its three files."""
+    period = data.period
     narrative = compose_narrative(data)
     time_progress = next((r["time_progress_pct"] for r in data.indicators
                           if not is_missing(r.get("time_progress_pct"))), None)
@@ -385,7 +392,7 @@ def render_brief_html(con: Warehouse, period: str, version: int | None = None) -
     industry_shown = _level(data.industry, "group_352") + _level(data.industry, "division")
     return jinja_env().get_template("brief.html.j2").render(
         title=TITLE,
-        masthead=masthead(con, data.record),
+        masthead=head,
         period_title=period_title(period),
         ytd_label=ytd_label(period),
         data=data,
@@ -405,21 +412,23 @@ def render_brief_html(con: Warehouse, period: str, version: int | None = None) -
     )
 
 
-def write_brief(con: Warehouse, period: str, out_dir: Path, version: int | None = None) -> list[Path]:
-    """Write `月度专报_<period>_v<version>.html`, `.pdf` and `.xlsx` into `out_dir`; returns the paths."""
+def write_brief(con: Warehouse, period: str, out_dir: Path, version: int | None = None,
+                tables: Mapping[str, tuple] | None = None) -> list[Path]:
+    """Write `月度专报_<period>_v<version>.html`, `.pdf` and `.xlsx` into `out_dir`; returns the paths.
+    `tables`: the 表 of that version `excel.load_table` gave already, by key."""
     data = load_published(con, period, version)
     pdf.chromium()  # a missing printer stops here, before any file is written
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"月度专报_{period}_v{data.version}"
     html_path = out_dir / f"{stem}.html"
-    html_path.write_text(render_brief_html(con, period, data.version), encoding="utf-8")
+    head = masthead(con, data.record)
+    html_path.write_text(_brief_html(con, data, head), encoding="utf-8")
     pdf_path = pdf.html_to_pdf(html_path, out_dir / f"{stem}.pdf")
     narrative = compose_narrative(data)
-    head = masthead(con, data.record)
     summary = [f"{TITLE}（{period_title(period)}）", masthead_line(head), version_note(data.record)]
     if data.overridden:
         summary.append(override_statement(data.record))
     summary += narrative.paragraphs
-    xlsx_path = write_workbook(con, period, data.version, out_dir / f"{stem}.xlsx", summary=summary)
+    xlsx_path = write_workbook(con, period, data.version, out_dir / f"{stem}.xlsx", summary=summary, loaded=tables)
     return [html_path, pdf_path, xlsx_path]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 
 import xlsxwriter
@@ -295,11 +296,13 @@ def write_summary_sheet(
 
 
 def export_table(
-    con: Warehouse, period: str, table: str, out_path: Path, version: int | None = None
+    con: Warehouse, period: str, table: str, out_path: Path, version: int | None = None,
+    loaded: tuple | None = None,
 ) -> Path:
     """Write one 表 (`indicators`, `projects`, `tasks`, `scorecard`, `supervision`, `industry`) of a
-    published (period, version) to `out_path` (.xlsx); refuses an unpublished period."""
-    spec, columns, rows, record = load_table(con, period, table, version)
+    published (period, version) to `out_path` (.xlsx); refuses an unpublished period. `loaded`: what
+    `load_table` gave for it already (the report step reads each table once for two files)."""
+    spec, columns, rows, record = loaded or load_table(con, period, table, version)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     wb = new_workbook(out_path)
@@ -311,8 +314,10 @@ def export_table(
 def write_workbook(
     con: Warehouse, period: str, version: int, out_path: Path,
     tables: tuple[str, ...] = TABLE_KEYS, summary: list[str] | None = None, summary_title: str = "摘要",
+    loaded: Mapping[str, tuple] | None = None,
 ) -> Path:
-    """A workbook of several 表 (one sheet each), with an optional first sheet of summary lines."""
+    """A workbook of several 表 (one sheet each), with an optional first sheet of summary lines;
+    `loaded`: tables `load_table` gave already, by key."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     wb = new_workbook(out_path)
@@ -321,7 +326,7 @@ def write_workbook(
         record = require_published(con, period, version, error=ReportRefused)
         write_summary_sheet(wb, fmt, summary, period, record, summary_title)
     for table in tables:
-        spec, columns, rows, record = load_table(con, period, table, version)
+        spec, columns, rows, record = (loaded or {}).get(table) or load_table(con, period, table, version)
         write_table_sheet(wb, fmt, spec, columns, rows, period, record)
     wb.close()
     return out_path

@@ -14,7 +14,7 @@ from publish.brief import write_brief
 from publish.bulletin import write_bulletin
 from publish.contract import TABLE_KEYS, table_specs
 from publish.errors import ReportRefused
-from publish.excel import export_table
+from publish.excel import export_table, load_table
 from publish.labels import is_quarter_end, ytd_label
 from publish.pdf import MissingProgram
 from publish.publication import require_published
@@ -45,11 +45,12 @@ def write_reports(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with pdf.printing():  # the brief and the bulletin share one browser
-        paths = write_brief(con, period, out_dir, version)
+        tables = {table: load_table(con, period, table, version) for table in TABLE_KEYS}  # for two files each
+        paths = write_brief(con, period, out_dir, version, tables)
         specs = table_specs(ytd_label(period))
         for table in TABLE_KEYS:
             paths.append(export_table(con, period, table, out_dir / f"{specs[table].title}_{period}_v{version}.xlsx",
-                                      version))
+                                      version, tables[table]))
         if quarterly:
             paths += write_bulletin(con, period, out_dir, version)
     return paths
