@@ -343,19 +343,19 @@ def _build_and_publish(out: Out, stages: Stages, periods: list[str], *, as_of: d
     from orchestration.dbt_launcher import start_warm_dbt
 
     start_warm_dbt()  # dbt imports itself on the other core while this process opens the run
-    instance = runs.instance()
-    _import_meanwhile("great_expectations")  # the checks after the build need it
-    stages.start("dbt", "dbt 模型 / dbt models", total=_dbt_node_count())
-    with dbt_output_to(stages, "dbt", verbose=verbose, estimated_total=_dbt_node_count()) as dbt_lines:
-        build = runs.execute_range("build_job", todo[0], todo[-1], instance=instance, verbose=verbose,
-                                   tags=_run_tags(as_of))
-    if not build.success:
-        stages.finish("dbt", note=" 失败 / failed")
-        details = "; ".join(dbt_lines.error_lines()) if dbt_lines else ""
-        raise _Failed(f"构建失败 / build failed: {runs.failure_message(build) or '—'}"
-                      + (f" ({details})" if details else "")
-                      + f"; dbt 日志 / dbt log: {settings.dbt_path() / 'logs' / 'dbt.log'}")
-    stages.finish("dbt")
+    with runs.instance() as instance:  # disposed when done: SQLite folds its write-ahead log back in
+        _import_meanwhile("great_expectations")  # the checks after the build need it
+        stages.start("dbt", "dbt 模型 / dbt models", total=_dbt_node_count())
+        with dbt_output_to(stages, "dbt", verbose=verbose, estimated_total=_dbt_node_count()) as dbt_lines:
+            build = runs.execute_range("build_job", todo[0], todo[-1], instance=instance, verbose=verbose,
+                                       tags=_run_tags(as_of))
+        if not build.success:
+            stages.finish("dbt", note=" 失败 / failed")
+            details = "; ".join(dbt_lines.error_lines()) if dbt_lines else ""
+            raise _Failed(f"构建失败 / build failed: {runs.failure_message(build) or '—'}"
+                          + (f" ({details})" if details else "")
+                          + f"; dbt 日志 / dbt log: {settings.dbt_path() / 'logs' / 'dbt.log'}")
+        stages.finish("dbt")
 
     stages.start("checks", "审核 / checks", total=len(todo))
     stages.start("publication", "发布 / publication", total=len(todo))
@@ -403,30 +403,30 @@ def _check_and_publish(stages: Stages, periods: list[str], *, as_of: dt.date, ve
     from orchestration import runs
     from orchestration.assets.quality import QUALITY_KEY
 
-    instance = runs.instance()
-    first, last = periods[0], periods[-1]
-    run = runs.execute_range("publish_job", first, last, instance=instance, verbose=verbose)
-    if run.success:
-        return dict.fromkeys(periods, "published")
-    checked = any(e.asset_key == QUALITY_KEY for e in run.get_asset_materialization_events())
-    outcomes = {p: "blocked" for p in periods if checked and not _gate_passes(p)}
-    for period in outcomes:
-        stages.note(_blocked_line(period))
-    passing = [p for p in periods if p not in outcomes]
-    if checked and passing and runs.execute_range("publication_job", first, last, instance=instance,
-                                                  verbose=verbose).success:
-        return {**outcomes, **dict.fromkeys(passing, "published")}
-    for period in passing:
-        run = _publish(stages.note, period, as_of=as_of, verbose=verbose)
+    with runs.instance() as instance:  # disposed when done: SQLite folds its write-ahead log back in
+        first, last = periods[0], periods[-1]
+        run = runs.execute_range("publish_job", first, last, instance=instance, verbose=verbose)
         if run.success:
-            outcomes[period] = "published"
-        elif not _gate_passes(period):
-            outcomes[period] = "blocked"
+            return dict.fromkeys(periods, "published")
+        checked = any(e.asset_key == QUALITY_KEY for e in run.get_asset_materialization_events())
+        outcomes = {p: "blocked" for p in periods if checked and not _gate_passes(p)}
+        for period in outcomes:
             stages.note(_blocked_line(period))
-        else:
-            outcomes[period] = "failed"
-            stages.note(f"{period} 审核或发布失败 / checks or publication failed: {runs.failure_message(run) or '—'}")
-    return outcomes
+        passing = [p for p in periods if p not in outcomes]
+        if checked and passing and runs.execute_range("publication_job", first, last, instance=instance,
+                                                      verbose=verbose).success:
+            return {**outcomes, **dict.fromkeys(passing, "published")}
+        for period in passing:
+            run = _publish(stages.note, period, as_of=as_of, verbose=verbose)
+            if run.success:
+                outcomes[period] = "published"
+            elif not _gate_passes(period):
+                outcomes[period] = "blocked"
+                stages.note(_blocked_line(period))
+            else:
+                outcomes[period] = "failed"
+                stages.note(f"{period} 审核或发布失败 / checks or publication failed: {runs.failure_message(run) or '—'}")
+        return outcomes
 
 
 def _publish(say: Callable[[str], None], period: str, *, as_of: dt.date, verbose: bool = False):
@@ -434,17 +434,17 @@ def _publish(say: Callable[[str], None], period: str, *, as_of: dt.date, verbose
     the period again first (at most MAX_REBUILDS times)."""
     from orchestration import runs
 
-    instance = runs.instance()
-    for _attempt in range(MAX_REBUILDS):
-        run = runs.execute_range("publish_job", period, period, instance=instance, verbose=verbose)
-        if run.success or _is_current(period):
-            return run  # published, or the gate blocked it / it failed on the current files
-        say(f"{period}: 构建后有新文件落地，重新构建 / files landed after the build: building again")
-        build = runs.execute_range("build_job", period, period, instance=instance, verbose=verbose,
-                                   tags=_run_tags(as_of))
-        if not build.success:
-            raise _Failed(f"构建失败 / build failed: {runs.failure_message(build) or '—'}")
-    return runs.execute_range("publish_job", period, period, instance=instance, verbose=verbose)
+    with runs.instance() as instance:  # disposed when done: SQLite folds its write-ahead log back in
+        for _attempt in range(MAX_REBUILDS):
+            run = runs.execute_range("publish_job", period, period, instance=instance, verbose=verbose)
+            if run.success or _is_current(period):
+                return run  # published, or the gate blocked it / it failed on the current files
+            say(f"{period}: 构建后有新文件落地，重新构建 / files landed after the build: building again")
+            build = runs.execute_range("build_job", period, period, instance=instance, verbose=verbose,
+                                       tags=_run_tags(as_of))
+            if not build.success:
+                raise _Failed(f"构建失败 / build failed: {runs.failure_message(build) or '—'}")
+        return runs.execute_range("publish_job", period, period, instance=instance, verbose=verbose)
 
 
 class _Failed(Exception):
@@ -467,18 +467,18 @@ def _write_reports(stages: Stages, ranges: list[tuple[str, str]], *, verbose: bo
 
     if not ranges:
         return []
-    instance = runs.instance()
-    stages.start("reports", "报告 / reports", total=len(ranges))
-    paths: list[Path] = []
-    for first, last in ranges:
-        run = runs.execute_range("report_job", first, last, instance=instance, verbose=verbose)
-        if not run.success:
-            stages.finish("reports", note=" 失败 / failed")
-            raise _Failed(f"报告失败 / writing the reports failed: {runs.failure_message(run) or '—'}")
-        paths += _report_paths(run)
-        stages.advance("reports")
-    stages.finish("reports")
-    return list(dict.fromkeys(paths))
+    with runs.instance() as instance:  # disposed when done: SQLite folds its write-ahead log back in
+        stages.start("reports", "报告 / reports", total=len(ranges))
+        paths: list[Path] = []
+        for first, last in ranges:
+            run = runs.execute_range("report_job", first, last, instance=instance, verbose=verbose)
+            if not run.success:
+                stages.finish("reports", note=" 失败 / failed")
+                raise _Failed(f"报告失败 / writing the reports failed: {runs.failure_message(run) or '—'}")
+            paths += _report_paths(run)
+            stages.advance("reports")
+        stages.finish("reports")
+        return list(dict.fromkeys(paths))
 
 
 def _print_summary(out: Out, periods: list[str], outcomes: dict[str, str]) -> None:

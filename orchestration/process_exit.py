@@ -5,7 +5,7 @@ command that imported Dagster, dbt, Great Expectations and pandas that is ~1.8 s
 (660,000 objects) with nothing left to do, paid at the end of every `svcmon` command and every dbt
 process. `exit_without_teardown` keeps the rest of Python's exit, in its order: it waits for the
 threads that are not daemons (and the executors' workers), runs the exit handlers (reading children,
-a warm dbt, Dagster's storages, logging), flushes the standard streams, and then ends the process.
+a warm dbt, logging), flushes the standard streams, and then ends the process.
 Stdlib only: the dbt launcher imports it too.
 """
 

@@ -11,7 +11,6 @@ a power cut) is marked failed the next time the CLI or a run opens the instance.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -36,9 +35,6 @@ def instance() -> DagsterInstance:
         connect_warehouse().close()  # the server's schemas exist before Dagster creates its tables
     dagster_home()
     opened = DagsterInstance.get()
-    # Closed at exit, not by the interpreter's teardown, which the CLI skips: SQLite then folds
-    # its write-ahead log back into the run and index files.
-    atexit.register(opened.dispose)
     mark_dead_runs_failed(opened)
     return opened
 
