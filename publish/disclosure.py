@@ -7,7 +7,7 @@ of a protected mart before it reaches the published layer: protected cells are N
 says why (`suppression_reason`: primary | complementary) and `suppressed` is true; the marts keep
 the true figures for statisticians. Reports and exports read the published rows and print `—`.
 
-Complementary suppression (docs/disclosure.md): each row is the set of 大类 it adds up (a 门类 and a
+Complementary suppression: each row is the set of 大类 it adds up (a 门类 and a
 "352" industry or group cut across each other, so a division can be the difference of two
 hierarchies); a primary cell is exposed when its set is a linear combination of the shown rows'.
 Cells are hidden one at a time, each time the one that leaves fewest primary cells exposed
@@ -17,7 +17,9 @@ cell that is not needed after all is shown again, largest first. The 合计 is n
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -84,10 +86,10 @@ def protect(rows: Sequence[Mapping], *, keep_hidden: set[tuple] = frozenset()) -
     hidden = [reason is not None or row_key(r) in keep_hidden for r, reason in zip(rows, reasons, strict=True)]
     primaries = [i for i, reason in enumerate(reasons) if reason == PRIMARY]
     total_code = next((r.get(CODE_COLUMN) for r in rows if r.get(LEVEL_COLUMN) == "total"), None)
-    vectors = _leaf_vectors([dict(r) for r in rows], total_code)
+    derivable = _answers_for(_leaf_vectors([dict(r) for r in rows], total_code))
 
     def exposed(hidden_now: list[bool]) -> int:
-        return _derivable_count(vectors, [i for i, h in enumerate(hidden_now) if not h], primaries)
+        return derivable(tuple(i for i, h in enumerate(hidden_now) if not h), tuple(primaries))
 
     def cost(i: int) -> tuple:
         return HIDE_PREFERENCE.get(rows[i].get(LEVEL_COLUMN), 0), abs(rows[i].get(SIZE_COLUMN) or 0)
@@ -156,6 +158,30 @@ def _leaf_vectors(rows: list[dict], total_code: str | None) -> np.ndarray:
 
 # Which rows to give up first for complementary suppression: detail before the headline groups.
 HIDE_PREFERENCE: dict[str, int] = {"division": 0, "industry_352": 1, "section": 2, "group_352": 3}
+
+
+# The search asks ~850 questions of a month's table, and every month of a hierarchy asks mostly the
+# same ones again (the demo's 22 months: 18,826 questions, 2,741 distinct). The answers are kept per
+# table structure (the leaf vectors), for the few structures most recently seen.
+_ANSWERS: OrderedDict[bytes, dict[tuple, int]] = OrderedDict()
+KEPT_STRUCTURES = 4
+
+
+def _answers_for(vectors: np.ndarray) -> Callable[[tuple[int, ...], tuple[int, ...]], int]:
+    """`_derivable_count` over `vectors`, each question answered once."""
+    structure = hashlib.blake2b(repr(vectors.shape).encode() + vectors.tobytes(), digest_size=16).digest()
+    answers = _ANSWERS.pop(structure, None) or {}
+    _ANSWERS[structure] = answers  # the most recently used last
+    while len(_ANSWERS) > KEPT_STRUCTURES:
+        _ANSWERS.popitem(last=False)
+
+    def derivable(shown: tuple[int, ...], targets: tuple[int, ...]) -> int:
+        key = (shown, targets)
+        if key not in answers:
+            answers[key] = _derivable_count(vectors, list(shown), list(targets))
+        return answers[key]
+
+    return derivable
 
 
 def _derivable_count(vectors: np.ndarray, shown: list[int], targets: list[int]) -> int:

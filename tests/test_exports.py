@@ -169,6 +169,27 @@ def test_complementary_suppression_within_a_section():
     assert [is_suppressed(r) for r in flat] == [True, False]
 
 
+def test_tables_of_the_same_shape_get_their_own_answers_in_any_order():
+    """The search's answers are kept between tables of one structure (every month of a hierarchy asks
+    the same questions); a table whose rows add up differently must not get them."""
+    def table(section_of_70: str, revenue_of_70: int) -> list[dict]:
+        return [
+            _row("total", "合计", 1000, 50),
+            _row("section", "L", 300, 20, section="L"),
+            _row("division", "71", 100, 9, section="L"),
+            _row("division", "72", 20, 2, section="L"),
+            _row("division", "70", revenue_of_70, 9, section=section_of_70),
+            _row("section", "M", 700, 30, section="M"),
+        ]
+
+    # In K, 70 is no sibling of 72: 71 is its only partner. In L with less revenue than 71 (50 < 100),
+    # 70 is the cheaper partner: L − 71 − 70 would give 72, and L − 71 leaves 72 + 70 only.
+    apart, together = table("K", 180), table("L", 50)
+    for rows, hidden in [(apart, {"72", "71"}), (together, {"72", "70"}), (apart, {"72", "71"}),
+                         (together, {"72", "70"})]:
+        assert _hidden(rows) == hidden
+
+
 def test_suppression_across_the_section_and_352_hierarchies():
     # 大类 77 (2 enterprises) sits in 门类 N with 78, and in "352" 科技服务 with 73, which sits in 门类 M
     # with 74. Hiding 78 alone would not do: 77 = 科技服务 − M + 74 … = 科技服务 − 73 and 73 = M − 74.
