@@ -16,7 +16,7 @@ import re
 import sys
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 
@@ -180,14 +180,22 @@ class DbtOutput(io.TextIOBase):
 
 
 @contextmanager
-def dbt_output_to(stages: Stages, key: str, *, verbose: bool, estimated_total: int | None) -> Iterator[DbtOutput | None]:
-    """Count dbt's results into the stage `key` (every dbt invocation of the block adds up)."""
+def dbt_output_to(stages: Stages, key: str, *, verbose: bool, estimated_total: int | None,
+                  on_start: Callable[[], None] | None = None) -> Iterator[DbtOutput | None]:
+    """Count dbt's results into the stage `key` (every dbt invocation of the block adds up).
+    `on_start` is called once, at dbt's first result: dbt's process is running by then (verbose,
+    where dbt's lines are not read, at once)."""
     if verbose:
+        if on_start is not None:
+            on_start()
         yield None
         return
     run = {"base": 0, "total": None, "done": 0}  # nodes of earlier invocations; the current one's
+    waiting = [on_start] if on_start is not None else []
 
     def on_result(_number: int, total: int) -> None:
+        while waiting:
+            waiting.pop()()
         if run["total"] is None or run["done"] >= run["total"] or total != run["total"]:
             # A new dbt invocation (its numbering starts again): its nodes add to the total.
             run["base"] += run["total"] or 0
