@@ -375,7 +375,7 @@ def _import_meanwhile(module: str) -> None:
     """Import `module` in a thread of its own: while dbt builds in its own process this one mostly
     waits, and some imports (Great Expectations: ~2.5 s of a core here) are worth starting early. The
     thread holds the interpreter's lock while it imports: started while this process still works
-    (opening the run, before dbt starts), it slows that work down by as much (one month run: ~4 s
+    (opening the run, before dbt starts), it slows that work down by as much (one month run: 2–4 s
     more wall time). A failure is left to the import that needs the module."""
     import importlib
     import threading

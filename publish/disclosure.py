@@ -165,6 +165,7 @@ HIDE_PREFERENCE: dict[str, int] = {"division": 0, "industry_352": 1, "section": 
 # table structure (the leaf vectors), for the few structures most recently seen.
 _ANSWERS: OrderedDict[bytes, dict[tuple, int]] = OrderedDict()
 KEPT_STRUCTURES = 4
+KEPT_ANSWERS = 100_000  # per structure (tens of MB at most): a process may publish for years
 
 
 def _answers_for(vectors: np.ndarray) -> Callable[[tuple[int, ...], tuple[int, ...]], int]:
@@ -178,6 +179,8 @@ def _answers_for(vectors: np.ndarray) -> Callable[[tuple[int, ...], tuple[int, .
     def derivable(shown: tuple[int, ...], targets: tuple[int, ...]) -> int:
         key = (shown, targets)
         if key not in answers:
+            if len(answers) >= KEPT_ANSWERS:
+                answers.clear()
             answers[key] = _derivable_count(vectors, list(shown), list(targets))
         return answers[key]
 
